@@ -1,0 +1,77 @@
+# The one door: README and CI call only these targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Lambda runs python3.13; pyenv provides it beside the host's default 3.11.
+export PYENV_VERSION ?= 3.11.7:3.13.0
+PYTHON ?= python3.13
+VENV := .venv
+CHECKOV_VENV := .venv-checkov
+BIN := $(abspath $(VENV)/bin)
+export PATH := $(BIN):$(PATH)
+export PYTHONPATH := $(abspath local):$(abspath layers/shared)
+# botocore >= 1.36 builds account-based DynamoDB endpoints that moto's in-process mock does not route.
+export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
+BUILD := .build
+FUNCTION_DIRS := $(sort $(dir $(wildcard functions/*/app.py)))
+
+.PHONY: help install lint test unit build translate local bench deploy clean
+
+help:
+	@echo "make install  create .venv (python3.13) from pinned requirements"
+	@echo "make lint     ruff, mypy, cfn-lint (source + translated), serverless rules, checkov"
+	@echo "make build    sam build for arm64"
+	@echo "make test     install + lint + build + every pytest suite"
+	@echo "make local    run the whole application on this machine (no AWS, no Docker)"
+	@echo "make bench    benchmarks that print figures against an in-run baseline"
+	@echo "make deploy   sam build && sam deploy (ENV=dev|prod, default: default)"
+
+install: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+
+$(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
+	touch $@
+
+# checkov pins libraries that clash with aws-sam-cli, so it lives in its own environment.
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt requirements/checkov-constraints.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements/checkov.txt -c requirements/checkov-constraints.txt
+	touch $@
+
+translate: install
+	mkdir -p $(BUILD)
+	python -m stratus_local translate template.yaml --output $(BUILD)/template.translated.json
+
+lint: install translate
+	ruff check .
+	ruff format --check .
+	mypy layers/shared/stratus_shared local/stratus_local
+	@for d in $(FUNCTION_DIRS); do echo "mypy $$d"; MYPYPATH=layers/shared mypy $$d || exit 1; done
+	cfn-lint template.yaml
+	cfn-lint $(BUILD)/template.translated.json
+	cfn-lint -a cfn_lint_serverless.rules -- template.yaml
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --config-file .checkov.yaml -f template.yaml
+
+build: install
+	sam build --template-file template.yaml --build-dir .aws-sam/build
+
+unit: install
+	pytest tests/unit -q
+
+test: install lint build
+	pytest -q -p no:randomly
+
+local: install
+	python -m stratus_local up
+
+bench: install
+	python -m benchmarks
+
+ENV ?= default
+deploy: build
+	sam deploy --config-env $(ENV)
+
+clean:
+	rm -rf $(BUILD) .aws-sam .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Code shared by every Stratus function: observability, configuration and AWS clients."""
