@@ -104,10 +104,11 @@ def deploy(
         stack_name=stack_name,
     )
     stack = DeployedStack(stack_name, translated, resolver, region, account_id, endpoint_url)
+    # moto accepts any credentials; these are not secrets.
     session = boto3.session.Session(
         aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name=region,  # noqa: S106
+        aws_secret_access_key="testing",  # noqa: S106
+        region_name=region,
     )
     creator = _Creator(stack, lambda service: session.client(service, endpoint_url=endpoint_url))  # type: ignore[call-overload]
 

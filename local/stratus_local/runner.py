@@ -175,7 +175,7 @@ class LoadedFunction:
             return importlib.import_module(name)
 
     def invoke(self, event: Any, timeout: float | None = None) -> Any:
-        """Call the handler with a fresh context; raise FunctionError or FunctionTimeoutError as Lambda would."""
+        """Call the handler with a fresh context; raise FunctionError or FunctionTimeoutError like Lambda."""
         handler = self.handler()
         seconds = timeout if timeout is not None else self.spec.timeout
         context = LambdaContext(self.spec.function_name, self.spec.arn, self.spec.memory, int(seconds))

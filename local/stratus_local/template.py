@@ -44,7 +44,9 @@ class _ManagedPolicyMap(dict[str, str]):
         return isinstance(key, str) and not key.startswith("arn:")
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        return self[key] if key in self else default
+        if key in self:
+            return self[key]
+        return default
 
 
 def load(path: str | Path) -> dict[str, Any]:
@@ -152,7 +154,7 @@ class Resolver:
             "AWS::Region": self.region,
             "AWS::AccountId": self.account_id,
             "AWS::StackName": self.stack_name,
-            "AWS::StackId": f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{self.stack_name}/local",
+            "AWS::StackId": self._arn("cloudformation", f"stack/{self.stack_name}/local"),
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::NoValue": NO_VALUE,
@@ -164,6 +166,9 @@ class Resolver:
         if name in self.template.get("Parameters", {}):
             return self.parameter(name)
         return self._missing(f"Ref {name}")
+
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
 
     def get_att(self, logical_id: str, attribute: str) -> Any:
         key = f"{logical_id}.{attribute}"

@@ -7,11 +7,8 @@ set the environment first) and fails with the names of the variables that are mi
 
 import os
 from functools import cache
-from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
-
-SettingsT = TypeVar("SettingsT", bound="Settings")
 
 
 class Settings(BaseModel):
@@ -25,7 +22,7 @@ def _load(cls: type[Settings], env_key: frozenset[tuple[str, str]]) -> Settings:
     return cls.model_validate(dict(env_key))
 
 
-def load_settings(cls: type[SettingsT]) -> SettingsT:
+def load_settings[SettingsT: Settings](cls: type[SettingsT]) -> SettingsT:
     """Validate `cls` against the current environment; cached while the environment is unchanged."""
     settings = _load(cls, frozenset(os.environ.items()))
     assert isinstance(settings, cls)
