@@ -52,7 +52,7 @@ lint: install translate
 	cfn-lint template.yaml
 	cfn-lint $(BUILD)/template.translated.json
 	cfn-lint -a cfn_lint_serverless.rules -- template.yaml
-	$(CHECKOV_VENV)/bin/checkov --quiet --compact --config-file .checkov.yaml -f template.yaml
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -f template.yaml -f $(BUILD)/template.translated.json
 
 build: install
 	sam build --template-file template.yaml --build-dir .aws-sam/build

@@ -1,0 +1,41 @@
+"""What each event file in events/ must do when its function is invoked with it.
+
+Every `events/<function>/<case>.json` needs an entry here: `prepare` puts the stack in the state the
+event assumes (a user in the pool, an item in a table) and may rewrite ids the event cannot know in
+advance (moto generates pool ids); `check` asserts the outcome a user would notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.support.harness import StackHarness
+
+Prepare = Callable[[StackHarness, Any], Any]
+Check = Callable[[StackHarness, Any, "Outcome"], None]
+
+
+@dataclass
+class Outcome:
+    """What the invoke returned, or the error the function let out."""
+
+    result: Any = None
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class EventCase:
+    check: Check
+    prepare: Prepare | None = None
+
+
+# Parameters that switch every capability on, so every function in the template is deployed.
+ALL_CAPABILITIES: dict[str, str] = {
+    "EnableInactiveUserRemediation": "true",
+    "StrictInactivityMode": "true",
+}
+
+# (function folder, case name) -> EventCase
+CASES: dict[tuple[str, str], EventCase] = {}
