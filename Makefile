@@ -61,7 +61,7 @@ unit: install
 	pytest tests/unit -q
 
 test: install lint build
-	pytest -q -p no:randomly
+	pytest -q
 
 local: install
 	python -m stratus_local up
