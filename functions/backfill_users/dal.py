@@ -1,0 +1,75 @@
+"""Cognito ListUsers and the inactivity table, as the backfill uses them: the only module touching boto3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+from models import PoolUser
+
+from stratus_shared.aws import client
+from stratus_shared.inactivity import InactivityRecord
+
+
+class CognitoThrottledError(Exception):
+    """ListUsers stayed throttled after botocore's retries; the state machine retries with back-off."""
+
+
+class UserPage:
+    def __init__(self, users: list[PoolUser], next_token: str | None) -> None:
+        self.users = users
+        self.next_token = next_token
+
+
+class PoolUsers:
+    def __init__(self, cognito: Any) -> None:
+        self.cognito = cognito
+
+    def page(self, user_pool_id: str, token: str | None, limit: int) -> UserPage:
+        args: dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": limit}
+        if token:
+            args["PaginationToken"] = token
+        try:
+            response = self.cognito.list_users(**args)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "TooManyRequestsException":
+                raise CognitoThrottledError(str(exc)) from exc
+            raise
+        users = []
+        for user in response.get("Users", []):
+            attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+            users.append(
+                PoolUser(
+                    username=user["Username"], sub=attributes["sub"], enabled=bool(user.get("Enabled", True))
+                )
+            )
+        return UserPage(users, response.get("PaginationToken") or None)
+
+
+class RecordTable:
+    def __init__(self, table_name: str, dynamodb: Any) -> None:
+        self.table_name = table_name
+        self.dynamodb = dynamodb
+
+    def put_if_absent(self, record: InactivityRecord) -> bool:
+        """Create the record unless the user already has one (which is left untouched)."""
+        try:
+            self.dynamodb.put_item(
+                TableName=self.table_name,
+                Item=record.to_item(),
+                ConditionExpression="attribute_not_exists(#sub)",
+                ExpressionAttributeNames={"#sub": "sub"},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+def pool_users() -> PoolUsers:
+    return PoolUsers(client("cognito-idp", max_attempts=5))
+
+
+def record_table(table_name: str) -> RecordTable:
+    return RecordTable(table_name, client("dynamodb"))

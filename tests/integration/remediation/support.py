@@ -1,0 +1,163 @@
+"""Helpers over the `stack` harness for remediation tests and benchmarks: the stream, its filter and
+the Lambda invokes all come from the deployed template, never retyped here."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+from unittest import mock
+
+from moto.awslambda.models import LambdaBackend
+from moto.events.models import EventPattern
+
+from stratus_local.runner import FunctionError
+from tests.support.harness import StackHarness, load_event
+
+DISABLER = "UserDisablerFunction"
+RECORDER = "SignInRecorderFunction"
+GUARD = "InactivityGuardFunction"
+BACKFILL = "BackfillUsersFunction"
+PASSWORD = "Corr3ct-Horse-Battery!"
+
+
+def disabler_mapping(stack: StackHarness) -> dict[str, Any]:
+    """The disabler's event source mapping, as the translated template declares it."""
+    stream_arn = stack.attr("InactivityTable", "StreamArn")
+    mappings = [m for m in stack.deployed.event_source_mappings if m.get("EventSourceArn") == stream_arn]
+    assert len(mappings) == 1, mappings
+    return mappings[0]
+
+
+def filter_patterns(stack: StackHarness) -> list[dict[str, Any]]:
+    return [json.loads(f["Pattern"]) for f in disabler_mapping(stack)["FilterCriteria"]["Filters"]]
+
+
+def passes_filter(stack: StackHarness, record: dict[str, Any]) -> bool:
+    """Lambda invokes for a record that matches any of the mapping's filters (moto's real matcher)."""
+    return any(EventPattern.load(json.dumps(p)).matches_event(record) for p in filter_patterns(stack))
+
+
+class TableStream:
+    """Reads the inactivity table's stream and shapes records as Lambda delivers them."""
+
+    def __init__(self, stack: StackHarness) -> None:
+        self.stack = stack
+        self.arn = stack.attr("InactivityTable", "StreamArn")
+        self.client = stack.client("dynamodbstreams")
+        shard = self.client.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"][0]
+        self.iterator = self.client.get_shard_iterator(
+            StreamArn=self.arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+
+    def new_records(self) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        while True:
+            page = self.client.get_records(ShardIterator=self.iterator)
+            self.iterator = page["NextShardIterator"]
+            if not page["Records"]:
+                return records
+            records.extend(self._as_lambda_record(r) for r in page["Records"])
+
+    def _as_lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        dynamodb = dict(record["dynamodb"])
+        dynamodb["ApproximateCreationDateTime"] = int(dynamodb["ApproximateCreationDateTime"].timestamp())
+        return {**record, "dynamodb": dynamodb, "eventSourceARN": self.arn}
+
+
+def as_ttl_deletion(record: dict[str, Any]) -> dict[str, Any]:
+    """What DynamoDB adds to a REMOVE that TTL made (moto's deletes never carry it)."""
+    return {**record, "userIdentity": {"type": "Service", "principalId": "dynamodb.amazonaws.com"}}
+
+
+def deliver(stack: StackHarness, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the event source mapping does: keep records that pass the filter, invoke in batches."""
+    mapping = disabler_mapping(stack)
+    kept = [r for r in records if passes_filter(stack, r)]
+    batch_size = int(mapping["BatchSize"])
+    failures: list[dict[str, str]] = []
+    for start in range(0, len(kept), batch_size):
+        batch = kept[start : start + batch_size]
+        try:
+            result = stack.function(DISABLER).invoke({"Records": batch})
+        except FunctionError as exc:
+            # Powertools fails the invocation when every record failed: Lambda retries the whole batch.
+            if type(exc.error).__name__ != "BatchProcessingError":
+                raise
+            result = {
+                "batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in batch]
+            }
+        failures.extend(result["batchItemFailures"])
+    return {"delivered": len(kept), "batchItemFailures": failures}
+
+
+class Pool:
+    """The stack's user pool, with helpers to make users and sign them in."""
+
+    def __init__(self, stack: StackHarness) -> None:
+        self.stack = stack
+        self.id = stack.ref("UserPool")
+        self.client_id = stack.ref("UserPoolClient")
+        self.idp = stack.client("cognito-idp")
+
+    def create_user(self, email: str, *, groups: tuple[str, ...] = ()) -> dict[str, str]:
+        user = self.idp.admin_create_user(
+            UserPoolId=self.id, Username=email, MessageAction="SUPPRESS", TemporaryPassword=PASSWORD
+        )["User"]
+        self.idp.admin_set_user_password(
+            UserPoolId=self.id, Username=email, Password=PASSWORD, Permanent=True
+        )
+        for group in groups:
+            self.idp.admin_add_user_to_group(UserPoolId=self.id, Username=user["Username"], GroupName=group)
+        sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+        return {"username": user["Username"], "sub": sub, "email": email}
+
+    def enabled(self, username: str) -> bool:
+        return bool(self.idp.admin_get_user(UserPoolId=self.id, Username=username)["Enabled"])
+
+    def sign_in(self, email: str) -> dict[str, Any]:
+        return dict(
+            self.idp.initiate_auth(
+                ClientId=self.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+            )
+        )
+
+    def trigger_event(self, function_dir: str, case: str, user: dict[str, str]) -> dict[str, Any]:
+        """An event file re-addressed to this pool and user (Cognito would send exactly this shape)."""
+        event: dict[str, Any] = load_event(function_dir, case)
+        event["userPoolId"] = self.id
+        event["userName"] = user["username"]
+        event["request"]["userAttributes"].update({"sub": user["sub"], "email": user["email"]})
+        return event
+
+
+@contextlib.contextmanager
+def lambda_invokes_routed(stack: StackHarness) -> Iterator[None]:
+    """Step Functions' lambda:invoke tasks run the stack's functions in-process (moto needs Docker)."""
+    original = LambdaBackend.invoke
+
+    def invoke(  # noqa: PLR0917 - moto calls it with these six positional arguments
+        backend: LambdaBackend,
+        function_name: str,
+        qualifier: str | None,
+        body: Any,
+        headers: Any,
+        response_headers: Any,
+    ) -> bytes:
+        logical_id = stack.deployed.function_for_arn(function_name) or next(
+            (lid for lid in stack.deployed.functions if function_name.endswith(lid)), None
+        )
+        if logical_id is None:
+            return original(backend, function_name, qualifier, body, headers, response_headers)  # type: ignore[no-any-return]
+        try:
+            result = stack.function(logical_id).invoke(json.loads(body) if body else {})
+        except FunctionError as exc:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            result = {"errorType": type(exc.error).__name__, "errorMessage": str(exc.error)}
+        return json.dumps(result).encode()
+
+    with mock.patch.object(LambdaBackend, "invoke", invoke):
+        yield
