@@ -48,7 +48,7 @@ lint: install translate
 	ruff check .
 	ruff format --check .
 	mypy layers/shared/stratus_shared local/stratus_local
-	@for d in $(FUNCTION_DIRS); do echo "mypy $$d"; MYPYPATH=layers/shared mypy $$d || exit 1; done
+	@for d in $(FUNCTION_DIRS); do echo "mypy $$d"; MYPYPATH=layers/shared:$$d mypy $$d || exit 1; done
 	cfn-lint template.yaml
 	cfn-lint $(BUILD)/template.translated.json
 	cfn-lint -a cfn_lint_serverless.rules -- template.yaml

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
 import pytest
 
-from tests.support.harness import StackHarness, deployed_stack
+from stratus_local.template import load
+from tests.support.harness import TEMPLATE, StackHarness, deployed_stack
+
+# Powertools reads its service name and metrics namespace once, at the first import of
+# stratus_shared.observability; give every test process the values the template's Globals set.
+for _name, _value in load(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"].items():
+    if _name.startswith("POWERTOOLS_") and isinstance(_value, str):
+        os.environ.setdefault(_name, _value)
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
 
 @pytest.fixture

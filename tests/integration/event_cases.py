@@ -35,7 +35,18 @@ class EventCase:
 ALL_CAPABILITIES: dict[str, str] = {
     "EnableInactiveUserRemediation": "true",
     "StrictInactivityMode": "true",
+    "EnableStreamReplication": "true",
+    "EnableCounters": "true",
 }
 
 # (function folder, case name) -> EventCase
 CASES: dict[tuple[str, str], EventCase] = {}
+
+# Each capability keeps its cases beside its own tests and registers them here.
+from tests.integration.remediation.event_cases import CASES as _REMEDIATION_CASES  # noqa: E402
+
+CASES.update(_REMEDIATION_CASES)
+
+from tests.integration.replication.event_cases import CASES as _REPLICATION_CASES  # noqa: E402
+
+CASES.update(_REPLICATION_CASES)

@@ -1,0 +1,57 @@
+"""GET /counters?events=page view,click&hours=6&resolution=minute -> zero-filled series per event."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from dal import DynamoCounterStore
+from logic import parse_query, series
+from models import CountersApiSettings, InvalidQueryError
+
+from stratus_shared.config import load_settings
+from stratus_shared.counters import Resolution
+from stratus_shared.observability import logger, metrics, tracer
+
+app = APIGatewayRestResolver(enable_validation=True)
+
+
+@app.get("/counters")
+def get_counters(
+    events: Annotated[str, Query(min_length=1, max_length=400)],
+    hours: Annotated[int, Query()] = 24,
+    resolution: Annotated[Resolution, Query()] = Resolution.HOUR,
+) -> dict[str, Any]:
+    query = parse_query(events, hours, resolution)
+    settings = load_settings(CountersApiSettings)
+    store = DynamoCounterStore(settings.minute_table_name, settings.hour_table_name)
+    return series(query, store, datetime.now(UTC)).model_dump(by_alias=True, mode="json")
+
+
+def _bad_request(message: str) -> Response[dict[str, str]]:
+    return Response(status_code=400, content_type=content_types.APPLICATION_JSON, body={"message": message})
+
+
+@app.exception_handler(InvalidQueryError)  # type: ignore[untyped-decorator]
+def invalid_query(error: InvalidQueryError) -> Response[dict[str, str]]:
+    return _bad_request(str(error))
+
+
+@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+def invalid_parameters(error: RequestValidationError) -> Response[dict[str, str]]:
+    # Powertools answers 422 by default; the API promises 400 with a message naming the parameter.
+    problems = []
+    for problem in error.errors():
+        location = [str(part) for part in problem.get("loc", ()) if part not in {"query", "body"}]
+        problems.append(f"{'.'.join(location) or 'request'}: {problem.get('msg', 'invalid')}")
+    return _bad_request("; ".join(problems))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
