@@ -9,6 +9,7 @@ cloud's runner and event sources. Types that cannot be emulated are listed in `u
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import string
@@ -138,7 +139,12 @@ def deploy(
         pending = waiting
     resolver.on_missing = None
 
-    stack.functions = function_specs(translated, resolver)
+    # A function's name is what Ref gives (the deployed `<stack>-<LogicalId>`), so ARNs in event
+    # source mappings, triggers and targets designate the spec the runner loads.
+    stack.functions = {
+        lid: dataclasses.replace(spec, function_name=str(stack.refs.get(lid, spec.function_name)))
+        for lid, spec in function_specs(translated, resolver).items()
+    }
     for name, output in translated.template.get("Outputs", {}).items():
         if "Condition" in output and not resolver.condition(output["Condition"]):
             continue
@@ -262,8 +268,16 @@ class _Creator:
         self.stack.attrs[f"{logical_id}.TopicArn"] = arn
 
     def _aws_sns_subscription(self, logical_id: str, props: dict[str, Any]) -> None:
+        attributes = {
+            key: value if isinstance(value, str) else json.dumps(value)
+            for key, value in props.items()
+            if key in {"FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy"}
+        }
         response = self.client("sns").subscribe(
-            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"]
+            TopicArn=props["TopicArn"],
+            Protocol=props["Protocol"],
+            Endpoint=props["Endpoint"],
+            Attributes=attributes,
         )
         self.stack.refs[logical_id] = response["SubscriptionArn"]
 
@@ -287,7 +301,10 @@ class _Creator:
             s3.put_bucket_encryption(
                 Bucket=name,
                 ServerSideEncryptionConfiguration={
-                    "Rules": props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                    "Rules": [
+                        {_S3_API_NAMES.get(k, k): v for k, v in rule.items()}
+                        for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                    ]
                 },
             )
         if "VersioningConfiguration" in props:
@@ -312,9 +329,15 @@ class _Creator:
         )
 
     def _aws_s3_bucketpolicy(self, logical_id: str, props: dict[str, Any]) -> None:
-        self.client("s3").put_bucket_policy(
-            Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"])
-        )
+        # moto applies a Deny without evaluating its Condition, so a TLS-only statement would refuse
+        # every object call; the local endpoint is plain HTTP on loopback, so such statements are left out.
+        document = dict(props["PolicyDocument"])
+        statements = document.get("Statement", [])
+        document["Statement"] = [
+            s for s in (statements if isinstance(statements, list) else [statements]) if not _tls_only(s)
+        ]
+        if document["Statement"]:
+            self.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(document))
         self.stack.refs[logical_id] = props["Bucket"]
 
     def _aws_secretsmanager_secret(self, logical_id: str, props: dict[str, Any]) -> None:
@@ -373,7 +396,8 @@ class _Creator:
             iam.put_role_policy(
                 RoleName=name,
                 PolicyName=policy["PolicyName"],
-                PolicyDocument=json.dumps(policy["PolicyDocument"]),
+                # SAM writes inline statements without Version; IAM accepts them, moto does not.
+                PolicyDocument=json.dumps({"Version": "2012-10-17", **policy["PolicyDocument"]}),
             )
         self.stack.refs[logical_id] = name
         self.stack.attrs[f"{logical_id}.Arn"] = role["Arn"]
@@ -489,6 +513,20 @@ class _Creator:
         arn = self.client("firehose").create_delivery_stream(**args)["DeliveryStreamARN"]
         self.stack.refs[logical_id] = name
         self.stack.attrs[f"{logical_id}.Arn"] = arn
+
+
+def _tls_only(statement: dict[str, Any]) -> bool:
+    """A Deny whose only condition is aws:SecureTransport = false (the usual TLS-only guard)."""
+    condition = statement.get("Condition", {})
+    return (
+        statement.get("Effect") == "Deny"
+        and list(condition) == ["Bool"]
+        and list(condition["Bool"]) == ["aws:SecureTransport"]
+    )
+
+
+# CloudFormation property names the S3 API spells differently.
+_S3_API_NAMES = {"ServerSideEncryptionByDefault": "ApplyServerSideEncryptionByDefault"}
 
 
 def _filter(queue_config: dict[str, Any]) -> dict[str, Any]:

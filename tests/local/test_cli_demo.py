@@ -1,0 +1,62 @@
+"""The pieces `make local` is made of: demo password, tampered token, copy-paste commands, arguments."""
+
+from __future__ import annotations
+
+import base64
+import json
+import string
+
+import pytest
+
+from stratus_local import cli, demo
+
+
+def test_generated_passwords_meet_the_pool_policy_and_differ() -> None:
+    passwords = {demo.generate_password() for _ in range(50)}
+
+    assert len(passwords) == 50
+    for password in passwords:
+        assert len(password) >= 12
+        assert any(c in string.ascii_lowercase for c in password)
+        assert any(c in string.ascii_uppercase for c in password)
+        assert any(c in string.digits for c in password)
+        assert any(c in "!#%*+-=?@^_" for c in password)
+        # safe to paste inside the single-quoted JSON of the printed example
+        assert not set(password) & set("'\"\\$`, ")
+
+
+def _b64(data: dict[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def test_tampered_token_keeps_header_and_claims_but_not_the_signature() -> None:
+    token = f"{_b64({'alg': 'RS256'})}.{_b64({'sub': 'x'})}.Zm9vYmFy"
+
+    forged = demo.tampered(token)
+
+    assert forged.split(".")[:2] == token.split(".")[:2]
+    assert forged.split(".")[2] != token.split(".")[2]
+
+
+def test_example_signs_in_at_the_local_endpoint_then_calls_the_api_with_the_token() -> None:
+    user = demo.DemoUser("demo@example.com", "Abc-123-def-GHI", "us-east-1_pool", "client123")
+
+    text = demo.example_commands(
+        "http://127.0.0.1:3000/v1", "http://127.0.0.1:4566", "us-east-1", user, "/counters"
+    )
+
+    assert "aws --endpoint-url http://127.0.0.1:4566 cognito-idp initiate-auth" in text
+    assert "--client-id client123 --auth-flow USER_PASSWORD_AUTH" in text
+    assert '"PASSWORD": "Abc-123-def-GHI"' in text
+    assert 'curl -s -H "Authorization: $TOKEN" "http://127.0.0.1:3000/v1/counters"' in text
+
+
+def test_local_requests_only() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        demo.http_get("http://example.com/")
+
+
+def test_parameter_overrides_must_be_name_value() -> None:
+    assert cli._parameters(["A=1", "B=x=y"]) == {"A": "1", "B": "x=y"}
+    with pytest.raises(SystemExit, match="Name=Value"):
+        cli._parameters(["oops"])
