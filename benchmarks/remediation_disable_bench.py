@@ -11,63 +11,27 @@ from __future__ import annotations
 
 import contextlib
 import io
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-from moto.cognitoidp.models import CognitoIdpBackend
-
-from tests.integration.remediation.support import Pool, TableStream, as_ttl_deletion, deliver
+from tests.integration.remediation.support import Pool, deliver, expired_removals, timed_disables
 from tests.support.harness import StackHarness, deployed_stack
 
 USERS = 500
 QUOTA = 25.0
 
 
-@contextlib.contextmanager
-def _timed_disables() -> Iterator[list[float]]:
-    calls: list[float] = []
-    lock = threading.Lock()
-    original = CognitoIdpBackend.admin_disable_user
-
-    def timed(backend: Any, user_pool_id: str, username: str) -> None:
-        with lock:
-            calls.append(time.monotonic())
-        original(backend, user_pool_id, username)
-
-    CognitoIdpBackend.admin_disable_user = timed  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        CognitoIdpBackend.admin_disable_user = original  # type: ignore[method-assign]
-
-
 def _expired_users(
     stack: StackHarness, count: int
 ) -> tuple[Pool, list[dict[str, str]], list[dict[str, Any]]]:
     pool = Pool(stack)
-    stream = TableStream(stack)
-    ddb, table = stack.client("dynamodb"), stack.ref("InactivityTable")
     users = []
     for i in range(count):
         user = pool.idp.admin_create_user(UserPoolId=pool.id, Username=f"user{i:04d}@example.com")["User"]
         sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
         users.append({"username": user["Username"], "sub": sub})
-        key = {"sub": {"S": sub}}
-        ddb.put_item(
-            TableName=table,
-            Item={
-                **key,
-                "timestamp": {"S": "2025-01-01T00:00:00+00:00"},
-                "username": {"S": user["Username"]},
-                "userpool_id": {"S": pool.id},
-                "ttl": {"N": "1735689600"},
-            },
-        )
-        ddb.delete_item(TableName=table, Key=key)
-    removals = [as_ttl_deletion(r) for r in stream.new_records() if r["eventName"] == "REMOVE"]
-    return pool, users, removals
+    return pool, users, expired_removals(stack, users, pool.id)
 
 
 def _rates(calls: list[float]) -> tuple[float, int]:
@@ -90,7 +54,7 @@ def _quietly(action: Callable[[], Any]) -> Any:
 def main() -> None:
     with deployed_stack({"LogLevel": "WARNING"}) as stack:
         pool, users, removals = _expired_users(stack, USERS)
-        with _timed_disables() as calls:
+        with timed_disables() as calls:
             started = time.perf_counter()
             outcome = _quietly(lambda: deliver(stack, removals))
             elapsed = time.perf_counter() - started
@@ -99,7 +63,7 @@ def main() -> None:
 
         for user in users:
             pool.idp.admin_enable_user(UserPoolId=pool.id, Username=user["username"])
-        with _timed_disables() as raw_calls:
+        with timed_disables() as raw_calls:
             for user in users:
                 pool.idp.admin_disable_user(UserPoolId=pool.id, Username=user["username"])
         raw_mean, raw_busiest = _rates(raw_calls)

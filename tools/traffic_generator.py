@@ -100,6 +100,10 @@ def stream_name_from_stack(stack_name: str, cloudformation: Any | None = None) -
     raise SystemExit(f"stack {stack_name} has no {STREAM_OUTPUT} output (is stream replication enabled?)")
 
 
+class ThrottledError(Exception):
+    """Kinesis kept refusing some records (the stream is over its write capacity)."""
+
+
 @dataclass
 class TrafficGenerator:
     """Puts events into one Kinesis stream, PutRecords 500 at a time, resending throttled records."""
@@ -128,7 +132,7 @@ class TrafficGenerator:
                     break
                 time.sleep(min(1.0, 0.1 * 2**attempt))
             else:
-                raise RuntimeError(
+                raise ThrottledError(
                     f"{len(entries)} record(s) still throttled after {self.max_attempts} attempts"
                 )
         self.sent += len(events)

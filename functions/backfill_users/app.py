@@ -1,7 +1,8 @@
 """Step Functions task of the backfill workflow: one ListUsers page of one pool per invocation.
 
 The state machine loops on `pagination_token` until the pool is done. Errors are named exceptions
-(UnconfiguredPoolError, CognitoThrottledError, ValidationError) so the ASL can Retry/Catch them by name.
+(UnconfiguredPoolError, CognitoThrottledError, StoreUnavailableError, ValidationError) so the ASL can
+Retry/Catch them by name.
 """
 
 from typing import Any

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 from models import PoolUser
 
 from stratus_shared.aws import client
-from stratus_shared.inactivity import InactivityRecord
+from stratus_shared.inactivity_store import InactivityStore
 
 
 class CognitoThrottledError(Exception):
@@ -26,7 +26,8 @@ class PoolUsers:
         self.cognito = cognito
 
     def page(self, user_pool_id: str, token: str | None, limit: int) -> UserPage:
-        args: dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": limit}
+        # Only `sub` is needed: the users' other attributes (email, phone ...) are not fetched at all.
+        args: dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": limit, "AttributesToGet": ["sub"]}
         if token:
             args["PaginationToken"] = token
         try:
@@ -46,30 +47,9 @@ class PoolUsers:
         return UserPage(users, response.get("PaginationToken") or None)
 
 
-class RecordTable:
-    def __init__(self, table_name: str, dynamodb: Any) -> None:
-        self.table_name = table_name
-        self.dynamodb = dynamodb
-
-    def put_if_absent(self, record: InactivityRecord) -> bool:
-        """Create the record unless the user already has one (which is left untouched)."""
-        try:
-            self.dynamodb.put_item(
-                TableName=self.table_name,
-                Item=record.to_item(),
-                ConditionExpression="attribute_not_exists(#sub)",
-                ExpressionAttributeNames={"#sub": "sub"},
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-
 def pool_users() -> PoolUsers:
     return PoolUsers(client("cognito-idp", max_attempts=5))
 
 
-def record_table(table_name: str) -> RecordTable:
-    return RecordTable(table_name, client("dynamodb"))
+def record_table(table_name: str) -> InactivityStore:
+    return InactivityStore(table_name, client("dynamodb"))

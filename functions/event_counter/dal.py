@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +13,12 @@ from models import CounterChunk, CounterKey
 
 from stratus_shared import aws
 from stratus_shared.counters import COUNT_ATTRIBUTE, Resolution, parse_date_hour
+from stratus_shared.observability import logger
+
+# Counter Lambdas of different stream shards update the same hot counters (this minute's "page view")
+# at once; DynamoDB cancels a transaction that overlaps another. Nothing was written then, so the
+# chunk is simply tried again, here, rather than failing the whole batch.
+_RETRYABLE_CANCELLATIONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 
 
 class DynamoCounterSink:
@@ -23,12 +31,16 @@ class DynamoCounterSink:
         minute_retention_days: int = 8,
         marker_retention_days: int = 2,
         dynamodb: Any | None = None,
+        max_attempts: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._tables = {Resolution.MINUTE: minute_table, Resolution.HOUR: hour_table}
         self._batches = batches_table
         self._minute_retention = timedelta(days=minute_retention_days)
         self._marker_seconds = marker_retention_days * 86400
         self._dynamodb = dynamodb if dynamodb is not None else aws.client("dynamodb")
+        self._max_attempts = max_attempts
+        self._sleep = sleep
 
     def _update(self, key: CounterKey, increment: int) -> dict[str, Any]:
         update: dict[str, Any] = {
@@ -54,15 +66,25 @@ class DynamoCounterSink:
                 "ConditionExpression": "attribute_not_exists(BatchId)",
             }
         }
-        try:
-            self._dynamodb.transact_write_items(
-                TransactItems=[marker, *(self._update(key, n) for key, n in chunk.increments)]
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = exc.response.get("CancellationReasons", [])
-            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-                return False  # this chunk of this batch was committed by an earlier attempt
-            raise
-        return True
+        items = [marker, *(self._update(key, n) for key, n in chunk.increments)]
+        attempt = 1
+        while True:
+            try:
+                self._dynamodb.transact_write_items(TransactItems=items)
+                return True
+            except ClientError as exc:
+                codes = _cancellation_codes(exc)
+                if codes[:1] == ["ConditionalCheckFailed"]:
+                    return False  # the marker exists: an earlier attempt committed this chunk
+                if attempt >= self._max_attempts or not _RETRYABLE_CANCELLATIONS.intersection(codes):
+                    raise
+            logger.info("counter transaction cancelled, retrying", reasons=codes, attempt=attempt)
+            self._sleep(random.uniform(0, min(1.0, 0.05 * 2**attempt)))  # noqa: S311 - jitter
+            attempt += 1
+
+
+def _cancellation_codes(error: ClientError) -> list[str]:
+    """Why each action of a cancelled transaction failed, in TransactItems order; [] for other errors."""
+    if error.response["Error"]["Code"] != "TransactionCanceledException":
+        return []
+    return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]

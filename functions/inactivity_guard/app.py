@@ -29,7 +29,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name="SignInEventInvalid", unit=MetricUnit.Count, value=1)
         return event
     lookups = GuardLookups.for_trigger(
-        settings.table_name, connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout
+        settings.table_name,
+        attempts=settings.attempts,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
     )
     verdict = check_sign_in(attempt, lookups, exempt_group=settings.exempt_group_name, now=datetime.now(UTC))
     logger.info("sign-in allowed", verdict=verdict.value, sub=attempt.sub)

@@ -8,6 +8,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from stratus_shared.aws import client
+from stratus_shared.cognito_groups import groups_of
 from stratus_shared.inactivity import InactivityRecord
 
 
@@ -22,8 +23,14 @@ class GuardLookups:
         self.cognito = cognito
 
     @classmethod
-    def for_trigger(cls, table_name: str, *, connect_timeout: float, read_timeout: float) -> GuardLookups:
-        timeouts = {"max_attempts": 2, "connect_timeout": connect_timeout, "read_timeout": read_timeout}
+    def for_trigger(
+        cls, table_name: str, *, attempts: int, connect_timeout: float, read_timeout: float
+    ) -> GuardLookups:
+        timeouts = {
+            "max_attempts": attempts,
+            "connect_timeout": connect_timeout,
+            "read_timeout": read_timeout,
+        }
         return cls(table_name, client("dynamodb", **timeouts), client("cognito-idp", **timeouts))
 
     def record(self, sub: str) -> InactivityRecord | None:
@@ -36,13 +43,7 @@ class GuardLookups:
             raise LookupUnavailableError(str(exc)) from exc
 
     def groups_of(self, user_pool_id: str, username: str) -> set[str]:
-        groups: set[str] = set()
         try:
-            pages = self.cognito.get_paginator("admin_list_groups_for_user").paginate(
-                UserPoolId=user_pool_id, Username=username
-            )
-            for page in pages:
-                groups.update(group["GroupName"] for group in page.get("Groups", []))
+            return groups_of(self.cognito, user_pool_id, username)
         except (ClientError, BotoCoreError) as exc:
             raise LookupUnavailableError(str(exc)) from exc
-        return groups

@@ -19,9 +19,19 @@ from stratus_shared.observability import logger, metrics, tracer
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     settings = load_settings(ArchiverSettings)
     sink = FirehoseSink(settings.delivery_stream_name, max_attempts=settings.max_put_attempts)
-    delivered, failed = archive(event.get("Records", []), sink)
-    metrics.add_metric(name="ArchivedRecords", unit=MetricUnit.Count, value=delivered)
-    if failed:
-        metrics.add_metric(name="ArchiveFailures", unit=MetricUnit.Count, value=len(failed))
+    result = archive(event.get("Records", []), sink)
+    metrics.add_metric(name="ArchivedRecords", unit=MetricUnit.Count, value=result.delivered)
+    if result.failed_sequence_numbers:
+        metrics.add_metric(
+            name="ArchiveFailures", unit=MetricUnit.Count, value=len(result.failed_sequence_numbers)
+        )
+    if result.oversized_sequence_numbers:
+        metrics.add_metric(
+            name="UnarchivableRecords", unit=MetricUnit.Count, value=len(result.oversized_sequence_numbers)
+        )
+        logger.error(
+            "items too large for a Firehose record were not archived",
+            sequence_numbers=result.oversized_sequence_numbers,
+        )
     # Lambda resumes from the lowest failed record; lines after it may be archived twice (at least once).
-    return {"batchItemFailures": [{"itemIdentifier": seq} for seq in failed]}
+    return {"batchItemFailures": [{"itemIdentifier": seq} for seq in result.failed_sequence_numbers]}

@@ -9,13 +9,16 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamRecordModel
-from models import ArchiveLine
+from models import ArchiveLine, ArchiveResult
 from pydantic import ValidationError
 
 from stratus_shared.observability import logger
 
 MAX_BATCH_RECORDS = 500  # PutRecordBatch's limits
 MAX_BATCH_BYTES = 4 * 1024 * 1024
+# Firehose refuses the whole call when one record exceeds 1,000 KiB, so such a line is never sent. A
+# 400 KB item rarely flattens past it, but escaped text and base64 binary can.
+MAX_RECORD_BYTES = 1000 * 1024
 
 
 class ArchiveSink(Protocol):
@@ -54,7 +57,8 @@ def lines_for(raw_records: Iterable[Mapping[str, Any]]) -> list[ArchiveLine]:
         image = record.dynamodb.NewImage
         if record.eventName == "REMOVE" or not isinstance(image, dict):
             continue
-        text = json.dumps(flatten(image), separators=(",", ":"), sort_keys=True)
+        # UTF-8 rather than \u escapes: non-ASCII text stays as small as it is in the item.
+        text = json.dumps(flatten(image), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
         lines.append(ArchiveLine(sequence_number=record.dynamodb.SequenceNumber, data=(text + "\n").encode()))
     return lines
 
@@ -73,10 +77,17 @@ def batches(lines: Sequence[ArchiveLine]) -> Iterator[list[ArchiveLine]]:
         yield batch
 
 
-def archive(raw_records: Sequence[Mapping[str, Any]], sink: ArchiveSink) -> tuple[int, list[str]]:
-    """Deliver the batch's new images; return (delivered count, sequence numbers Lambda must retry)."""
+def archive(raw_records: Sequence[Mapping[str, Any]], sink: ArchiveSink) -> ArchiveResult:
+    """Deliver the batch's new images; report what was delivered, what to retry and what cannot be sent."""
     lines = lines_for(raw_records)
+    sendable = [line for line in lines if len(line.data) <= MAX_RECORD_BYTES]
+    # Retrying an oversized line could only block the shard; the item itself stays in the replica table.
+    oversized = [line.sequence_number for line in lines if len(line.data) > MAX_RECORD_BYTES]
     failed: list[ArchiveLine] = []
-    for batch in batches(lines):
+    for batch in batches(sendable):
         failed.extend(sink.put_batch(batch))
-    return len(lines) - len(failed), [line.sequence_number for line in failed]
+    return ArchiveResult(
+        delivered=len(sendable) - len(failed),
+        failed_sequence_numbers=[line.sequence_number for line in failed],
+        oversized_sequence_numbers=oversized,
+    )

@@ -1,6 +1,6 @@
 """Typed values the archiver passes between its layers."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import Field
 
@@ -18,3 +18,12 @@ class ArchiveLine:
 
     sequence_number: str
     data: bytes
+
+
+@dataclass
+class ArchiveResult:
+    delivered: int
+    # Sequence numbers Lambda must retry from (lines Firehose still refused after the sink's retries).
+    failed_sequence_numbers: list[str] = field(default_factory=list)
+    # Lines over Firehose's 1,000 KiB record limit: never sent, reported to the operator instead.
+    oversized_sequence_numbers: list[str] = field(default_factory=list)

@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from dal import RecordTable
+from dal import record_table
 from logic import record_activity
 from models import CognitoActivity, RecorderSettings
 from pydantic import ValidationError
@@ -31,7 +31,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.error("unusable Cognito trigger event; sign-in let through", error=str(exc))
         metrics.add_metric(name=INVALID_EVENT_METRIC, unit=MetricUnit.Count, value=1)
         return event
-    store = RecordTable.for_trigger(
+    store = record_table(
         settings.table_name,
         attempts=settings.write_attempts,
         connect_timeout=settings.connect_timeout,

@@ -12,10 +12,10 @@ from enum import StrEnum
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
-from dal import StoreUnavailableError
 from models import CognitoActivity, TriggerKind
 
 from stratus_shared.inactivity import InactivityRecord
+from stratus_shared.inactivity_store import StoreUnavailableError
 from stratus_shared.observability import logger, metrics
 
 WRITE_FAILED_METRIC = "SignInRecordWriteFailed"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from stratus_shared.aws import require_within_trigger_budget, worst_case_seconds
 from stratus_shared.config import Settings
 from stratus_shared.inactivity import RecordSource
 
@@ -14,10 +15,20 @@ from stratus_shared.inactivity import RecordSource
 class RecorderSettings(Settings):
     table_name: str = Field(alias="TABLE_NAME", min_length=1)
     threshold_days: int = Field(alias="INACTIVE_THRESHOLD_DAYS", ge=0)
-    # Cognito gives a trigger 5 s in all; these keep every write attempt and its retry well inside that.
+    # Cognito gives a trigger 5 s in all; the write and its retry must fit in the part a cold start
+    # leaves (checked below), or Cognito fails the sign-in the recorder meant to let through.
     write_attempts: int = Field(default=2, alias="RECORD_WRITE_ATTEMPTS", ge=1, le=3)
     connect_timeout: float = Field(default=0.5, alias="RECORD_CONNECT_TIMEOUT_SECONDS", gt=0, le=1)
-    read_timeout: float = Field(default=1.0, alias="RECORD_READ_TIMEOUT_SECONDS", gt=0, le=1.5)
+    read_timeout: float = Field(default=0.75, alias="RECORD_READ_TIMEOUT_SECONDS", gt=0, le=1.5)
+
+    @property
+    def write_budget_seconds(self) -> float:
+        return worst_case_seconds(self.write_attempts, self.connect_timeout, self.read_timeout)
+
+    @model_validator(mode="after")
+    def _fits_cognitos_deadline(self) -> RecorderSettings:
+        require_within_trigger_budget(self.write_budget_seconds, "RECORD_*")
+        return self
 
 
 class TriggerKind(StrEnum):

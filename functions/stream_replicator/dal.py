@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from functools import cache
 from typing import Any
@@ -22,7 +22,8 @@ from stratus_shared import aws
 from stratus_shared.observability import logger
 
 BATCH_WRITE_LIMIT = 25  # BatchWriteItem's own maximum
-SQS_BATCH_LIMIT = 10
+SQS_BATCH_LIMIT = 10  # SendMessageBatch takes 10 messages and 256 KiB in all
+SQS_BATCH_BYTES = 256 * 1024
 _SOURCE = "stratus.stream_replicator"
 # botocore refreshes these before they expire (15 minutes ahead, advisory), so an hour-long session
 # serves every warm invocation of a busy container with one AssumeRole an hour.
@@ -75,6 +76,10 @@ def table_client(role_arn: str, external_id: str) -> Any:
     return session.client("dynamodb", config=_CLIENT_CONFIG)
 
 
+class DeadLetterError(Exception):
+    """SQS refused some dead letters; failing the batch makes Lambda retry rather than lose them."""
+
+
 def _backoff(attempt: int) -> float:
     # Full jitter, capped: unprocessed items mean the table is throttling this partition.
     return random.uniform(0, min(2.0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not security
@@ -88,14 +93,17 @@ class DynamoReplicaSink:
         table_name: str,
         poison_queue_url: str,
         dynamodb: Any,
+        *,
         max_attempts: int = 6,
         sleep: Callable[[float], None] = time.sleep,
+        sqs: Any | None = None,
     ) -> None:
         self._table_name = table_name
         self._queue_url = poison_queue_url
         self._dynamodb = dynamodb
         self._max_attempts = max_attempts
         self._sleep = sleep
+        self._sqs = sqs
 
     def write_items(self, items: Sequence[ReplicaItem]) -> WriteOutcome:
         outcome = WriteOutcome()
@@ -143,21 +151,39 @@ class DynamoReplicaSink:
                 outcome.rejected.append((item, exc.response["Error"].get("Message", "ValidationException")))
 
     def dead_letter(self, records: Sequence[PoisonRecord]) -> None:
-        sqs = aws.client("sqs")
-        for start in range(0, len(records), SQS_BATCH_LIMIT):
-            chunk = records[start : start + SQS_BATCH_LIMIT]
-            entries = [
-                {
-                    "Id": str(index),
-                    "MessageBody": json.dumps({"source": _SOURCE, **_camel(asdict(record))}),
-                    "MessageAttributes": {"reason": _string_attribute(record.reason[:256])},
-                }
-                for index, record in enumerate(chunk)
-            ]
-            response = sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries)
+        sqs = self._sqs if self._sqs is not None else aws.client("sqs")
+        entries = [
+            {
+                "Id": str(index),
+                "MessageBody": json.dumps({"source": _SOURCE, **_camel(asdict(record))}),
+                "MessageAttributes": {"reason": _string_attribute(record.reason[:256])},
+            }
+            for index, record in enumerate(records)
+        ]
+        for chunk in _sqs_batches(entries):
+            response = sqs.send_message_batch(QueueUrl=self._queue_url, Entries=chunk)
             if response.get("Failed"):
                 # A lost dead letter would hide a record for good: fail so Lambda retries the batch.
-                raise RuntimeError(f"could not dead-letter {len(response['Failed'])} record(s)")
+                raise DeadLetterError(f"could not dead-letter {len(response['Failed'])} record(s)")
+
+
+def _sqs_batches(entries: Sequence[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Consecutive groups within SendMessageBatch's 10 messages and 256 KiB (each message fits alone:
+    the raw data is only copied while it is well under the limit)."""
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for entry in entries:
+        entry_size = len(entry["MessageBody"].encode()) + sum(
+            len(name) + len(value["DataType"]) + len(value["StringValue"].encode())
+            for name, value in entry["MessageAttributes"].items()
+        )
+        if batch and (len(batch) == SQS_BATCH_LIMIT or size + entry_size > SQS_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(entry)
+        size += entry_size
+    if batch:
+        yield batch
 
 
 def _serialize(item: ReplicaItem) -> dict[str, Any]:

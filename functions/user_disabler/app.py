@@ -32,6 +32,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         CognitoDirectory(rate_limited_cognito(settings.disable_rate_per_second, settings.cognito_attempts)),
         audit_events(settings.event_bus_name),
         now=lambda: datetime.now(UTC),
+        remaining_ms=context.get_remaining_time_in_millis,
     )
     return process_partial_response(
         event=event, record_handler=disabler.process, processor=processor, context=context

@@ -8,7 +8,7 @@ still counted against the 25 requests/s quota.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pyrate_limiter import Duration, InMemoryBucket, Limiter, Rate
 
 from stratus_shared.aws import client
+from stratus_shared.cognito_groups import groups_of
 from stratus_shared.inactivity import InactivityRecord
 
 EVENT_SOURCE = "stratus.inactive-user-remediation"
@@ -70,19 +71,13 @@ class CognitoDirectory:
 
     def groups_of(self, user_pool_id: str, username: str) -> set[str] | None:
         """The user's group names, or None when the user no longer exists."""
-        groups: set[str] = set()
         try:
-            pages = self.cognito.get_paginator("admin_list_groups_for_user").paginate(
-                UserPoolId=user_pool_id, Username=username
-            )
-            for page in pages:
-                groups.update(group["GroupName"] for group in page.get("Groups", []))
+            return groups_of(self.cognito, user_pool_id, username)
         except ClientError as exc:
             self._raise_unless_absent(exc)
             return None
         except BotoCoreError as exc:
             raise DirectoryError(str(exc)) from exc
-        return groups
 
     def disable(self, user_pool_id: str, username: str) -> bool:
         """Disable the user; False when the user no longer exists."""
@@ -117,6 +112,9 @@ class AuditEvents:
             "sub": record.sub,
             "userpool_id": record.userpool_id,
             "last_sign_in": record.timestamp,
+            # With `sub`, names this expiry uniquely: a consumer's de-duplication key should a crash
+            # mid-batch make Lambda repeat a disable (see logic.py).
+            "expired_at": datetime.fromtimestamp(record.ttl, UTC).isoformat(timespec="seconds"),
             "record_source": record.source.value,
             "inactive_threshold_days": threshold_days,
             "disabled_at": disabled_at.isoformat(timespec="seconds"),

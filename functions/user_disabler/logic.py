@@ -2,7 +2,9 @@
 
 Records are handled in stream order. Once one fails, the rest of the batch is reported failed without
 being touched: Lambda re-delivers a stream batch from the first failed record, so acting on the later
-ones now would only disable them (and announce it) twice.
+ones now would only disable them (and announce it) twice. For the same reason no record is started
+when the invocation may not have time to finish it: a timeout makes Lambda retry the whole batch,
+records already disabled and announced included.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ class InvalidRecordError(Exception):
 
 class SkippedAfterEarlierFailureError(Exception):
     """Not processed: an earlier record of this batch failed and Lambda re-delivers from there."""
+
+
+class OutOfTimeError(Exception):
+    """Not started: too little of the invocation was left to finish it (Lambda re-delivers from here)."""
 
 
 class Directory(Protocol):
@@ -73,17 +79,24 @@ class BatchDisabler:
         directory: Directory,
         audit: Audit,
         now: Callable[[], datetime],
+        remaining_ms: Callable[[], int],
     ) -> None:
         self.settings = settings
         self.directory = directory
         self.audit = audit
         self.now = now
+        self.remaining_ms = remaining_ms
         self.failed = False
 
     def process(self, record: DynamoDBRecord) -> Outcome:
         """Powertools record handler: an exception marks this record as a batch item failure."""
+        position = record.dynamodb.sequence_number if record.dynamodb else ""
         if self.failed:
-            raise SkippedAfterEarlierFailureError(record.dynamodb.sequence_number if record.dynamodb else "")
+            raise SkippedAfterEarlierFailureError(position)
+        if self.remaining_ms() < self.settings.record_time_reserve_seconds * 1000:
+            self.failed = True
+            metrics.add_metric(name="RecordsDeferred", unit=MetricUnit.Count, value=1)
+            raise OutOfTimeError(position)
         try:
             return self._disable(expired_record(record))
         except Exception:

@@ -28,6 +28,9 @@ class DisablerSettings(Settings):
         le=COGNITO_DISABLE_QUOTA_PER_SECOND,
     )
     cognito_attempts: int = Field(default=4, alias="COGNITO_MAX_ATTEMPTS", ge=1, le=10)
+    # A record is only started with this much of the invocation left: one slow record (three calls,
+    # each with back-off) fits, so the invocation ends with a partial failure rather than a timeout.
+    record_time_reserve_seconds: float = Field(default=15, alias="RECORD_TIME_RESERVE_SECONDS", ge=0)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -10,6 +10,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+# Cognito waits 5 s for a trigger, cold start included; a trigger's AWS calls must fit in what is left.
+COGNITO_TRIGGER_CALL_BUDGET_SECONDS = 3.5
+
 _DEFAULT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
 
 
@@ -21,16 +24,35 @@ def client(
     connect_timeout: float | None = None,
     read_timeout: float | None = None,
 ) -> Any:
-    """A cached boto3 client; `max_attempts` overrides the standard retry budget and the timeouts
-    shorten the defaults for callers with a hard deadline (Cognito triggers answer within 5 s)."""
+    """A cached boto3 client; `max_attempts` is the number of attempts in all, first one included, and
+    the timeouts shorten the defaults for callers with a hard deadline (Cognito triggers answer within
+    5 s)."""
     config = _DEFAULT_CONFIG
     if max_attempts is not None:
-        config = config.merge(Config(retries={"mode": "standard", "max_attempts": max_attempts}))
+        # botocore's own `max_attempts` counts retries only (one more call than the name says).
+        config = config.merge(Config(retries={"mode": "standard", "total_max_attempts": max_attempts}))
     if connect_timeout is not None:
         config = config.merge(Config(connect_timeout=connect_timeout))
     if read_timeout is not None:
         config = config.merge(Config(read_timeout=read_timeout))
     return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+
+
+def worst_case_seconds(max_attempts: int, connect_timeout: float, read_timeout: float) -> float:
+    """How long one call can take with these settings: every attempt timing out, plus botocore's
+    standard-mode back-off between attempts (at most 2 ** (n - 1) s before retry n, capped at 20 s)."""
+    backoff = sum(min(2.0 ** (retry - 1), 20.0) for retry in range(1, max_attempts))
+    return max_attempts * (connect_timeout + read_timeout) + backoff
+
+
+def require_within_trigger_budget(seconds: float, settings: str) -> None:
+    """Refuse (ValueError) retry and timeout settings that could outlast a Cognito trigger's deadline:
+    Cognito would then fail the sign-in the trigger meant to let through."""
+    if seconds > COGNITO_TRIGGER_CALL_BUDGET_SECONDS:
+        raise ValueError(
+            f"{settings} retry settings allow {seconds:.2f} s of AWS calls; "
+            f"a Cognito trigger has {COGNITO_TRIGGER_CALL_BUDGET_SECONDS} s"
+        )
 
 
 def reset_clients() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 from unittest import mock
 
@@ -66,6 +68,27 @@ class TableStream:
         return {**record, "dynamodb": dynamodb, "eventSourceARN": self.arn}
 
 
+def expired_removals(
+    stack: StackHarness, users: list[dict[str, str]], user_pool_id: str
+) -> list[dict[str, Any]]:
+    """Give each user a long-expired record, delete it as TTL would, and return the stream's REMOVE
+    records shaped as Lambda delivers a TTL deletion."""
+    stream = TableStream(stack)
+    ddb, table = stack.client("dynamodb"), stack.ref("InactivityTable")
+    for user in users:
+        key = {"sub": {"S": user["sub"]}}
+        item = {
+            **key,
+            "timestamp": {"S": "2025-01-01T00:00:00+00:00"},
+            "username": {"S": user["username"]},
+            "userpool_id": {"S": user_pool_id},
+            "ttl": {"N": "1743465600"},  # 2025-04-01: long past
+        }
+        ddb.put_item(TableName=table, Item=item)
+        ddb.delete_item(TableName=table, Key=key)
+    return [as_ttl_deletion(r) for r in stream.new_records() if r["eventName"] == "REMOVE"]
+
+
 def as_ttl_deletion(record: dict[str, Any]) -> dict[str, Any]:
     """What DynamoDB adds to a REMOVE that TTL made (moto's deletes never carry it)."""
     return {**record, "userIdentity": {"type": "Service", "principalId": "dynamodb.amazonaws.com"}}
@@ -90,6 +113,47 @@ def deliver(stack: StackHarness, records: list[dict[str, Any]]) -> dict[str, Any
             }
         failures.extend(result["batchItemFailures"])
     return {"delivered": len(kept), "batchItemFailures": failures}
+
+
+def capture_audit_events(stack: StackHarness) -> Callable[[], list[dict[str, Any]]]:
+    """Events the disabler puts on the remediation bus, captured by a rule into a queue: call the
+    result to receive what arrived since the last call."""
+    events, sqs = stack.client("events"), stack.client("sqs")
+    bus = stack.ref("RemediationEventBus")
+    url = sqs.create_queue(QueueName="audit-capture")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="capture", EventBusName=bus, EventPattern=json.dumps({"source": [{"prefix": ""}]}))
+    events.put_targets(Rule="capture", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+
+    def received() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            found.extend(json.loads(m["Body"]) for m in messages)
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+        return found
+
+    return received
+
+
+@contextlib.contextmanager
+def timed_disables() -> Iterator[list[float]]:
+    """The moment each AdminDisableUser reaches Cognito (moto), as Cognito's quota counts them."""
+    from moto.cognitoidp.models import CognitoIdpBackend
+
+    calls: list[float] = []
+    lock = threading.Lock()
+    original = CognitoIdpBackend.admin_disable_user
+
+    def timed(backend: Any, user_pool_id: str, username: str) -> None:
+        with lock:
+            calls.append(time.monotonic())
+        original(backend, user_pool_id, username)
+
+    with mock.patch.object(CognitoIdpBackend, "admin_disable_user", timed):
+        yield calls
 
 
 class Pool:

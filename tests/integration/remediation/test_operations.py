@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-import threading
-import time
+from collections.abc import Callable, Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 from moto.cognitoidp.models import CognitoIdpBackend
+from moto.core.exceptions import JsonRESTError
 
 from tests.integration.remediation.support import (
+    DISABLER,
     RECORDER,
     Pool,
-    TableStream,
-    as_ttl_deletion,
     deliver,
+    expired_removals,
+    timed_disables,
 )
 from tests.support.harness import StackHarness
 
@@ -55,6 +58,51 @@ def test_an_unavailable_table_lets_the_sign_in_through_and_trips_the_alarm(
     assert alarm["AlarmActions"] == [stack.ref("AlarmTopic")]
 
 
+@contextlib.contextmanager
+def _put_item_throttled(times: int) -> Iterator[list[str]]:
+    """DynamoDB answers the first `times` PutItem calls with a throttling error; yields the calls made."""
+    from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.put_item
+    calls: list[str] = []
+
+    def throttled(backend: Any, table_name: str, *args: Any) -> Any:
+        calls.append(table_name)
+        if len(calls) <= times:
+            raise DynamodbException(ERROR_TYPE_PREFIX + "ProvisionedThroughputExceededException", "slow down")
+        return original(backend, table_name, *args)
+
+    with mock.patch.object(DynamoDBBackend, "put_item", throttled):
+        yield calls
+
+
+@pytest.mark.parametrize(
+    ("throttled_writes", "recorded"),
+    [(1, True), (10, False)],
+    ids=["throttled once: retried and recorded", "throttled throughout: two attempts, let through"],
+)
+def test_a_throttled_write_is_retried_once_within_the_trigger_budget(
+    stack: StackHarness, capsys: pytest.CaptureFixture[str], throttled_writes: int, recorded: bool
+) -> None:
+    # Two attempts is what Cognito's 5 s was sized for; a third would not fit (see RecorderSettings).
+    pool = Pool(stack)
+    user = pool.create_user("ada@example.com")
+    event = pool.trigger_event("signin_recorder", "post_authentication", user)
+
+    with _put_item_throttled(times=throttled_writes) as calls:
+        returned = stack.function(RECORDER).invoke(event)
+
+    assert returned == event  # the sign-in goes through either way
+    assert len(calls) == 2
+    item = stack.client("dynamodb").get_item(
+        TableName=stack.ref("InactivityTable"), Key={"sub": {"S": user["sub"]}}
+    )
+    assert ("Item" in item) is recorded
+    emitted = {metric for _, metric, _ in _emitted(capsys.readouterr().out)}
+    assert ("SignInRecordWriteFailed" in emitted) is not recorded
+
+
 def test_the_failure_queue_has_an_alarm(stack: StackHarness) -> None:
     alarm = _alarm(stack, "RemediationFailureQueueAlarm")
     queue_name = stack.attr("RemediationFailureQueue", "QueueName")
@@ -66,18 +114,7 @@ def test_a_record_from_a_pool_not_configured_is_refused(stack: StackHarness) -> 
     pool = Pool(stack)
     user = pool.create_user("ada@example.com")
     other = stack.client("cognito-idp").create_user_pool(PoolName="not-monitored")["UserPool"]["Id"]
-    record = {
-        "sub": {"S": user["sub"]},
-        "timestamp": {"S": "2025-01-01T00:00:00+00:00"},
-        "username": {"S": user["username"]},
-        "userpool_id": {"S": other},
-        "ttl": {"N": "1743465600"},
-    }
-    stream = TableStream(stack)
-    ddb, table = stack.client("dynamodb"), stack.ref("InactivityTable")
-    ddb.put_item(TableName=table, Item=record)
-    ddb.delete_item(TableName=table, Key={"sub": record["sub"]})
-    removal = [as_ttl_deletion(r) for r in stream.new_records() if r["eventName"] == "REMOVE"]
+    removal = expired_removals(stack, [user], other)
 
     outcome = deliver(stack, removal)
 
@@ -88,35 +125,42 @@ def test_a_record_from_a_pool_not_configured_is_refused(stack: StackHarness) -> 
 def test_admin_disable_user_never_exceeds_25_requests_in_any_second(stack: StackHarness) -> None:
     pool = Pool(stack)
     users = [pool.create_user(f"user{i:02d}@example.com") for i in range(40)]
-    stream = TableStream(stack)
-    ddb, table = stack.client("dynamodb"), stack.ref("InactivityTable")
-    for user in users:
-        item = {
-            "sub": {"S": user["sub"]},
-            "timestamp": {"S": "2025-01-01T00:00:00+00:00"},
-            "username": {"S": user["username"]},
-            "userpool_id": {"S": pool.id},
-            "ttl": {"N": "1743465600"},
-        }
-        ddb.put_item(TableName=table, Item=item)
-        ddb.delete_item(TableName=table, Key={"sub": item["sub"]})
-    removals = [as_ttl_deletion(r) for r in stream.new_records() if r["eventName"] == "REMOVE"]
-    calls: list[float] = []
-    lock = threading.Lock()
-    original = CognitoIdpBackend.admin_disable_user
+    removals = expired_removals(stack, users, pool.id)
 
-    def timed(backend: Any, user_pool_id: str, username: str) -> None:
-        with lock:
-            calls.append(time.monotonic())
-        original(backend, user_pool_id, username)
-
-    CognitoIdpBackend.admin_disable_user = timed  # type: ignore[method-assign]
-    try:
+    with timed_disables() as calls:
         outcome = deliver(stack, removals)
-    finally:
-        CognitoIdpBackend.admin_disable_user = original  # type: ignore[method-assign]
 
     assert outcome["batchItemFailures"] == []
     assert len(calls) == 40
     busiest = max(sum(1 for t in calls if start <= t < start + 1.0) for start in calls)
     assert busiest <= 25
+
+
+def test_every_admin_disable_user_attempt_waits_for_the_limiter_retries_included(
+    stack_factory: Callable[..., StackHarness],
+) -> None:
+    # Cognito counts a throttled request against the quota too: a limiter that let botocore's retries
+    # through unmetered would push the real rate above 25/s exactly when Cognito is already pushing back.
+    stack = stack_factory(extra_env={"COGNITO_MAX_ATTEMPTS": "2"})
+    pool = Pool(stack)
+    users = [pool.create_user(f"user{i}@example.com") for i in range(3)]
+    removals = expired_removals(stack, users, pool.id)
+    limiter = stack.function(DISABLER).module("dal").disable_limiter(25)
+    original = CognitoIdpBackend.admin_disable_user
+    arrived: list[str] = []
+
+    def throttled_first_time(backend: Any, user_pool_id: str, username: str) -> None:
+        arrived.append(username)
+        if arrived.count(username) == 1:
+            raise JsonRESTError("TooManyRequestsException", "Rate exceeded")
+        original(backend, user_pool_id, username)
+
+    with (
+        mock.patch.object(CognitoIdpBackend, "admin_disable_user", throttled_first_time),
+        mock.patch.object(limiter, "try_acquire", wraps=limiter.try_acquire) as acquired,
+    ):
+        outcome = deliver(stack, removals)
+
+    assert outcome["batchItemFailures"] == []
+    assert len(arrived) == 6  # each user: one throttled attempt, one retry
+    assert acquired.call_count == len(arrived)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from tests.integration.remediation.support import (
     Pool,
     TableStream,
     as_ttl_deletion,
+    capture_audit_events,
     deliver,
     disabler_mapping,
     passes_filter,
@@ -91,6 +93,21 @@ def test_the_mapping_is_throttle_safe_and_reports_partial_failures(stack: StackH
     )
 
 
+def test_the_disabler_reads_only_the_inactivity_tables_stream(stack: StackHarness) -> None:
+    role = stack.resource(f"{DISABLER}Role")["Properties"]
+    granted = [
+        (action, statement["Resource"])
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    ]
+    stream = stack.attr("InactivityTable", "StreamArn")
+    assert ("dynamodb:GetRecords", stream) in granted
+    assert all(resource == stream for action, resource in granted if action == "dynamodb:GetRecords")
+    # The managed stream policy SAM attaches for a DynamoDB event grants every stream in the account.
+    assert not any("AWSLambdaDynamoDBExecutionRole" in arn for arn in role.get("ManagedPolicyArns", []))
+
+
 def test_a_ttl_removal_passes_the_filter_and_disables_the_user(
     stack: StackHarness,
     pool: Pool,
@@ -113,6 +130,8 @@ def test_a_ttl_removal_passes_the_filter_and_disables_the_user(
     assert event["detail"]["username"] == user["username"]
     assert event["detail"]["userpool_id"] == pool.id
     assert event["detail"]["last_sign_in"] == _last_sign_in(removal[0])
+    expired_at = int(removal[0]["dynamodb"]["OldImage"]["ttl"]["N"])
+    assert event["detail"]["expired_at"] == datetime.fromtimestamp(expired_at, UTC).isoformat()
 
 
 def _last_sign_in(record: dict[str, Any]) -> str:
@@ -185,6 +204,7 @@ def test_throttling_yields_a_partial_failure_and_the_retry_loses_no_record(
     # Two attempts instead of four keep botocore's back-off short; the behaviour is the same.
     stack = stack_factory(extra_env={"COGNITO_MAX_ATTEMPTS": "2"})
     pool, table_stream = Pool(stack), TableStream(stack)
+    audit = capture_audit_events(stack)
     users = [pool.create_user(f"user{i}@example.com") for i in range(5)]
     for user in users:
         _sign_in(stack, pool, user)
@@ -192,19 +212,26 @@ def test_throttling_yields_a_partial_failure_and_the_retry_loses_no_record(
     removals = [as_ttl_deletion(r) for r in table_stream.new_records() if r["eventName"] == "REMOVE"]
     throttled = users[2]["username"]
 
-    with _cognito_throttles(throttled):
+    with _cognito_throttles(throttled) as attempts:
         first = deliver(stack, removals)
 
+    assert attempts.count(throttled) == 2  # botocore retried it (COGNITO_MAX_ATTEMPTS) before giving up
     failed = [f["itemIdentifier"] for f in first["batchItemFailures"]]
     sequence = [r["dynamodb"]["SequenceNumber"] for r in removals]
-    assert failed[0] == sequence[2]  # Lambda resumes from the lowest failed record
+    assert failed == sequence[2:]  # the throttled record and everything after it, left for the retry
     assert [pool.enabled(u["username"]) for u in users] == [False, False, True, True, True]
+    assert _announced(audit()) == sorted(u["username"] for u in users[:2])
 
-    # Lambda re-delivers from the first failure once Cognito has capacity again.
+    # Lambda re-delivers from the lowest failed record once Cognito has capacity again.
     retry = deliver(stack, removals[sequence.index(failed[0]) :])
 
     assert retry["batchItemFailures"] == []
     assert [pool.enabled(u["username"]) for u in users] == [False] * 5
+    assert _announced(audit()) == sorted(u["username"] for u in users[2:])  # each announced once
+
+
+def _announced(events: list[dict[str, Any]]) -> list[str]:
+    return sorted(str(e["detail"]["username"]) for e in events)
 
 
 def test_strict_mode_refuses_an_expired_user(stack_factory: Callable[..., StackHarness]) -> None:
@@ -238,21 +265,24 @@ class _cognito_throttles:
 
     def __init__(self, username: str) -> None:
         self.username = username
+        self.attempts: list[str] = []
 
-    def __enter__(self) -> None:
+    def __enter__(self) -> list[str]:
         from moto.cognitoidp.models import CognitoIdpBackend
         from moto.core.exceptions import JsonRESTError
 
         original = CognitoIdpBackend.admin_disable_user
         self._original = original
-        username = self.username
+        username, attempts = self.username, self.attempts
 
         def throttled(backend: Any, user_pool_id: str, name: str) -> None:
+            attempts.append(name)
             if name == username:
                 raise JsonRESTError("TooManyRequestsException", "Rate exceeded")
             original(backend, user_pool_id, name)
 
         CognitoIdpBackend.admin_disable_user = throttled  # type: ignore[method-assign]
+        return attempts
 
     def __exit__(self, *exc: object) -> None:
         from moto.cognitoidp.models import CognitoIdpBackend

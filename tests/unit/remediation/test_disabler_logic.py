@@ -63,8 +63,12 @@ def _record(username: str = "ada", pool: str = "us-east-1_EXAMPLE1", **changes: 
     return DynamoDBRecord(raw)
 
 
-def _disabler(directory: FakeDirectory, audit: FakeAudit, **settings: str) -> Any:
-    return logic.BatchDisabler(_settings(**settings), directory, audit, now=lambda: NOW)
+def _disabler(
+    directory: FakeDirectory, audit: FakeAudit, remaining_ms: Any = lambda: 60_000, **settings: str
+) -> Any:
+    return logic.BatchDisabler(
+        _settings(**settings), directory, audit, now=lambda: NOW, remaining_ms=remaining_ms
+    )
 
 
 def test_an_expired_user_is_disabled_and_announced() -> None:
@@ -134,6 +138,23 @@ def test_after_a_failure_the_rest_of_the_batch_is_left_for_the_retry() -> None:
         disabler.process(_record("cy"))
 
     assert directory.disabled == ["ada"]  # cy is disabled once, when Lambda re-delivers from bob
+
+
+def test_no_record_is_started_without_time_to_finish_it() -> None:
+    # A timeout would make Lambda retry the whole batch: ada disabled and announced a second time.
+    directory, audit = FakeDirectory(), FakeAudit()
+    left = iter([60_000, 14_999, 60_000])
+    disabler = _disabler(directory, audit, remaining_ms=lambda: next(left))
+
+    assert disabler.process(_record("ada")) is models.Outcome.DISABLED
+    with pytest.raises(logic.OutOfTimeError):
+        disabler.process(_record("bob"))
+    with pytest.raises(logic.SkippedAfterEarlierFailureError):
+        disabler.process(_record("cy"))  # time is back, but order matters: Lambda resumes from bob
+
+    assert directory.disabled == ["ada"]
+    assert len(audit.events) == 1
+    assert emitted_metrics() == {"UsersDisabled": [1.0], "RecordsDeferred": [1.0]}
 
 
 @pytest.mark.parametrize(

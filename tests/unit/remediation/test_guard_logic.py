@@ -74,3 +74,14 @@ def test_a_failed_lookup_lets_the_user_in_and_is_counted() -> None:
 
     assert verdict is logic.Verdict.UNCHECKED
     assert emitted_metrics() == {"InactivityCheckFailed": [1.0]}
+
+
+def test_both_lookups_fit_in_cognitos_deadline_by_default() -> None:
+    settings = models.GuardSettings.model_validate({"TABLE_NAME": "t"})
+
+    assert settings.lookup_budget_seconds <= 3.5  # Cognito's 5 s, less a cold start
+
+
+def test_lookup_settings_that_could_outlast_cognitos_deadline_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"a Cognito trigger has 3\.5 s"):
+        models.GuardSettings.model_validate({"TABLE_NAME": "t", "GUARD_MAX_ATTEMPTS": "2"})

@@ -104,3 +104,17 @@ def test_an_unavailable_table_lets_the_sign_in_through_and_counts_it() -> None:
 def test_an_event_without_what_a_record_needs_is_refused(event: dict[str, Any], reason: str) -> None:
     with pytest.raises(ValueError, match=reason):  # pydantic.ValidationError is a ValueError
         models.CognitoActivity.from_event(event)
+
+
+def test_the_write_and_its_retry_fit_in_cognitos_deadline_by_default() -> None:
+    settings = models.RecorderSettings.model_validate({"TABLE_NAME": "t", "INACTIVE_THRESHOLD_DAYS": "90"})
+
+    assert settings.write_attempts >= 2  # one retry at least
+    assert settings.write_budget_seconds <= 3.5  # Cognito's 5 s, less a cold start
+
+
+def test_retry_settings_that_could_outlast_cognitos_deadline_are_refused() -> None:
+    env = {"TABLE_NAME": "t", "INACTIVE_THRESHOLD_DAYS": "90", "RECORD_WRITE_ATTEMPTS": "3"}
+
+    with pytest.raises(ValueError, match=r"a Cognito trigger has 3\.5 s"):
+        models.RecorderSettings.model_validate(env)

@@ -102,8 +102,37 @@ def test_records_still_refused_are_reported_for_retry(logic: ModuleType, dal: Mo
     firehose = FakeFirehose(refuse={2}, always=True)
     sink = dal.FirehoseSink("archive", firehose, max_attempts=3, sleep=lambda _: None)
 
-    delivered, failed = logic.archive(records, sink)
+    result = logic.archive(records, sink)
 
-    assert failed == [records[2]["dynamodb"]["SequenceNumber"]]
-    assert delivered == len(records) - 1
+    assert result.failed_sequence_numbers == [records[2]["dynamodb"]["SequenceNumber"]]
+    assert result.delivered == len(records) - 1
     assert len(firehose.calls) == 3
+
+
+def test_a_line_over_firehoses_record_limit_is_reported_not_sent(
+    logic: ModuleType, dal: ModuleType, event: Any
+) -> None:
+    # Given an item whose flattened line exceeds 1,000 KiB (escaped control characters grow sixfold)
+    records = json.loads(json.dumps(event(FUNCTION, "new_items")["Records"][:3]))
+    records[1]["dynamodb"]["NewImage"]["blob"] = {"S": "\x01" * 180_000}
+    firehose = FakeFirehose(refuse=set())
+
+    # When the batch is archived
+    result = logic.archive(records, dal.FirehoseSink("archive", firehose, sleep=lambda _: None))
+
+    # Then the other lines go out in one call, and the oversized one is reported, never sent or retried
+    assert result.oversized_sequence_numbers == [records[1]["dynamodb"]["SequenceNumber"]]
+    assert result.failed_sequence_numbers == []
+    assert result.delivered == 2
+    assert [len(call) for call in firehose.calls] == [2]
+    assert all(len(data) <= 1000 * 1024 for call in firehose.calls for data in call)
+
+
+def test_non_ascii_text_is_written_as_utf8_not_escapes(logic: ModuleType, event: Any) -> None:
+    records = json.loads(json.dumps(event(FUNCTION, "new_items")["Records"][:1]))
+    records[0]["dynamodb"]["NewImage"]["page"] = {"S": "/charité/日本"}
+
+    (line,) = logic.lines_for(records)
+
+    assert "/charité/日本".encode() in line.data
+    assert json.loads(line.data)["page"] == "/charité/日本"

@@ -9,6 +9,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 FUNCTION = "event_counter"
 
@@ -91,3 +92,64 @@ def test_more_counters_than_a_transaction_takes_are_split(logic: ModuleType, fun
 
     assert [len(c.increments) for c in chunks] == [99, 81]
     assert [c.marker_id for c in chunks] == ["batch#0", "batch#1"]
+
+
+class ConflictingDynamo:
+    """Cancels the first `conflicts` transactions as DynamoDB does when another one holds the items."""
+
+    def __init__(self, conflicts: int, first_reason: str = "None") -> None:
+        self.conflicts = conflicts
+        self.first_reason = first_reason
+        self.calls = 0
+        self.committed: list[list[Any]] = []
+
+    def transact_write_items(self, TransactItems: list[Any]) -> None:
+        self.calls += 1
+        if self.calls <= self.conflicts:
+            reasons = [{"Code": self.first_reason}] + [{"Code": "TransactionConflict"}] * (
+                len(TransactItems) - 1
+            )
+            raise ClientError(
+                {"Error": {"Code": "TransactionCanceledException"}, "CancellationReasons": reasons},
+                "TransactWriteItems",
+            )
+        self.committed.append(TransactItems)
+
+
+def _chunk(logic: ModuleType, event: Any) -> Any:
+    records = event(FUNCTION, "new_events")["Records"]
+    counters, _ = logic.count(records, "event", "timestamp")
+    (chunk,) = logic.chunks(logic.batch_identity(records), counters)
+    return chunk
+
+
+def test_a_transaction_conflict_on_a_hot_counter_is_retried_not_failed(
+    logic: ModuleType, function_module: Callable[[str, str], ModuleType], event: Any
+) -> None:
+    # Given another shard's counter holding the same counters twice in a row
+    dynamo = ConflictingDynamo(conflicts=2)
+    sink = function_module(FUNCTION, "dal").DynamoCounterSink(
+        "minute", "hour", "batches", dynamodb=dynamo, sleep=lambda _: None
+    )
+
+    # When the chunk is applied, Then it commits on the third attempt, once
+    assert sink.apply(_chunk(logic, event)) is True
+    assert dynamo.calls == 3
+    assert len(dynamo.committed) == 1
+
+
+def test_conflicts_that_do_not_clear_fail_the_batch_and_a_found_marker_skips_it(
+    logic: ModuleType, function_module: Callable[[str, str], ModuleType], event: Any
+) -> None:
+    dal = function_module(FUNCTION, "dal")
+    stuck = ConflictingDynamo(conflicts=99)
+    with pytest.raises(ClientError):
+        dal.DynamoCounterSink(
+            "minute", "hour", "batches", dynamodb=stuck, max_attempts=4, sleep=lambda _: None
+        ).apply(_chunk(logic, event))
+    assert stuck.calls == 4
+
+    counted = ConflictingDynamo(conflicts=1, first_reason="ConditionalCheckFailed")
+    sink = dal.DynamoCounterSink("minute", "hour", "batches", dynamodb=counted, sleep=lambda _: None)
+    assert sink.apply(_chunk(logic, event)) is False
+    assert counted.calls == 1

@@ -144,6 +144,18 @@ class FakeDynamo:
         (table, requests), *_ = RequestItems.items()
         self.calls.append(len(requests))
         sequences = [r["PutRequest"]["Item"]["sequenceNumber"]["S"] for r in requests]
+        items = [r["PutRequest"]["Item"] for r in requests]
+        keys = [(i["seqNumbershardIdHash"]["S"], i["sequenceNumber"]["S"]) for i in items]
+        if len(set(keys)) != len(keys):  # as DynamoDB does
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "ValidationException",
+                        "Message": "Provided list of item keys contains duplicates",
+                    }
+                },
+                "BatchWriteItem",
+            )
         if self.reject_sequence in sequences:
             raise ClientError(
                 {"Error": {"Code": "ValidationException", "Message": "bad number"}}, "BatchWriteItem"
@@ -215,3 +227,50 @@ def test_numbers_dynamodb_cannot_hold_are_refused_alone(
     assert [p.sequence_number for p in poisoned] == [str(10**55 + 98)]
     assert [item.sequence_number for item, _ in outcome.rejected] == [str(10**55 + 99)]
     assert dynamo.calls == [2]
+
+
+def test_a_record_twice_in_one_batch_is_one_put_in_one_call(
+    logic: ModuleType, function_module: Callable[[str, str], ModuleType], event: Any
+) -> None:
+    # Given a batch in which Lambda delivers the same records twice (a replay inside one batch)
+    records = event(FUNCTION, "web_events")["Records"]
+    dynamo = FakeDynamo()
+    sink = function_module(FUNCTION, "dal").DynamoReplicaSink(
+        "replica", "queue", dynamo, sleep=lambda _: None
+    )
+
+    result = logic.replicate([*records, *records], sink)
+
+    # Then each key is written once, in one BatchWriteItem call DynamoDB accepts (no one-by-one fallback)
+    assert dynamo.calls == [len(records)]
+    assert dynamo.puts == []
+    assert result.written == len(records)
+    assert result.poisoned == []
+    assert result.failed_sequence_numbers == []
+
+
+class FakeSqs:
+    def __init__(self) -> None:
+        self.calls: list[list[dict[str, Any]]] = []
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls.append(Entries)
+        return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
+
+
+def test_dead_letters_go_in_calls_sqs_accepts(logic: ModuleType, dal: ModuleType, event: Any) -> None:
+    # Given a batch with a dozen small poison records and three large non-JSON ones (~130 KB base64 each)
+    raw = event(FUNCTION, "web_events")["Records"][0]
+    small = [_record(raw, b"[1, 2]", str(10**55 + i)) for i in range(12)]
+    large = [_record(raw, b"x" * 100_000, str(10**55 + 50 + i)) for i in range(3)]
+    sqs = FakeSqs()
+    sink = dal.DynamoReplicaSink("replica", "queue", FakeDynamo(), sleep=lambda _: None, sqs=sqs)
+
+    logic.replicate([*small, *large], sink)
+
+    # Then every record is dead-lettered once, in calls of at most 10 messages and 256 KiB
+    sent = [json.loads(e["MessageBody"])["sequenceNumber"] for call in sqs.calls for e in call]
+    assert sorted(sent) == sorted(r["kinesis"]["sequenceNumber"] for r in [*small, *large])
+    assert all(len(call) <= 10 for call in sqs.calls)
+    assert all(sum(len(e["MessageBody"].encode()) for e in call) <= 256 * 1024 for call in sqs.calls)
+    assert all(json.loads(e["MessageBody"])["dataBase64"] for call in sqs.calls for e in call)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from stratus_local.template import Resolver
 from tests.support.harness import translated_template
 
@@ -103,6 +105,28 @@ def test_the_production_account_only_assumes_the_writer_role() -> None:
     assert (env["TARGET_ROLE_ARN"], env["TARGET_TABLE_NAME"]) == (ROLE, "replica")
 
 
+@pytest.mark.parametrize(
+    ("function", "source"),
+    [
+        ("StreamReplicatorFunction", ("WebAnalyticsStream", "Arn")),
+        ("ReplicaArchiverFunction", ("ReplicaTable", "StreamArn")),
+        ("EventCounterFunction", ("ReplicaTable", "StreamArn")),
+    ],
+)
+def test_each_stream_consumer_may_read_only_the_stream_it_is_mapped_to(
+    function: str, source: tuple[str, str]
+) -> None:
+    stack = Deployment()
+    stream = stack.resolver.get_att(*source)
+    assert stack.mapping_of(function)["EventSourceArn"] == stream
+    # No AWSLambdaKinesisExecutionRole / AWSLambdaDynamoDBExecutionRole: those read every stream ("*")
+    managed = stack.props(f"{function}Role").get("ManagedPolicyArns", [])
+    assert not [arn for arn in managed if "ExecutionRole" in arn and "Basic" not in arn]
+    reads = [s for s in stack.statements(f"{function}Role") if "GetRecords" in json.dumps(s["Action"])]
+    assert reads
+    assert all(s["Resource"] == stream for s in reads)
+
+
 def test_an_existing_stream_is_used_instead_of_creating_one() -> None:
     arn = f"arn:aws:kinesis:us-east-1:{PROD}:stream/web-analytics"
     stack = Deployment(SourceStreamArn=arn)
@@ -115,7 +139,8 @@ def test_replication_switches_off_entirely() -> None:
     mine = [
         "WebAnalyticsStream", "ReplicaTable", "StreamReplicatorFunction", "ReplicaArchiverFunction",
         "ArchiveBucket", "ArchiveDeliveryStream", "EventCounterFunction", "CountersApiFunction", "Api",
-        "ReplicationFailureQueue", "ReplicatorPoisonQueue",
+        "ReplicationFailureQueue", "ReplicatorPoisonQueue", "StreamReplicatorMapping",
+        "ReplicaArchiverMapping", "EventCounterMapping",
     ]  # fmt: skip
     assert [lid for lid in mine if stack.exists(lid)] == []
 
