@@ -2,8 +2,9 @@
 
 With AWS_SAM_STACK_NAME set they run against that deployed stack instead: clients are real boto3
 clients, outputs come from CloudFormation, and `drain()` waits for the cloud to settle. Tests that
-move the clock (`clock.advance`) cannot run on AWS, where TTL takes up to two days; they fail there
-with a message saying so rather than pretending to pass.
+need what only the local cloud offers (moving the clock, re-delivering a stream) are marked
+`local_only(...)` and are skipped there with the reason; `clock.advance` on AWS still raises, so an
+unmarked test that moves the clock fails loudly rather than pretending to pass.
 """
 
 from __future__ import annotations
@@ -17,6 +18,28 @@ import boto3
 import pytest
 
 from stratus_local.cloud import LocalCloud
+
+STACK_NAME_VARIABLE = "AWS_SAM_STACK_NAME"
+ON_DEPLOYED_STACK = bool(os.environ.get(STACK_NAME_VARIABLE))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests may reach only loopback (pyproject's --allow-hosts), except e2e tests aimed at AWS."""
+    if ON_DEPLOYED_STACK:
+        for item in items:
+            if item.path.is_relative_to(os.path.dirname(__file__)):
+                item.add_marker(pytest.mark.enable_socket)
+
+
+def local_only(why: str) -> pytest.MarkDecorator:
+    """Skip on a deployed stack: the test needs `why`, which only the local cloud can do."""
+    return pytest.mark.skipif(
+        ON_DEPLOYED_STACK, reason=f"local cloud only ({STACK_NAME_VARIABLE} is set): {why}"
+    )
+
+
+# AWS's clock cannot be moved; DynamoDB TTL there deletes expired items up to two days late.
+moves_the_clock = local_only("it moves the clock past a TTL expiry with clock.advance()")
 
 
 class E2eClock(Protocol):
@@ -81,7 +104,7 @@ def local_cloud() -> Iterator[LocalCloud]:
 @pytest.fixture(scope="module")
 def cloud(request: pytest.FixtureRequest) -> Iterator[E2eCloud]:
     """The local cloud, or the stack named by AWS_SAM_STACK_NAME."""
-    stack_name = os.environ.get("AWS_SAM_STACK_NAME")
+    stack_name = os.environ.get(STACK_NAME_VARIABLE)
     if stack_name:
         yield DeployedCloud(stack_name)
     else:

@@ -13,7 +13,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.e2e.conftest import E2eCloud
+from tests.e2e.conftest import E2eCloud, moves_the_clock
 
 DAY = 86400
 TEMPORARY_PASSWORD = "Temporary-Pass-1!"
@@ -73,6 +73,7 @@ def _threshold_seconds(cloud: E2eCloud) -> int:
     return int(cloud.parameter("UserInactiveThresholdDays")) * DAY
 
 
+@moves_the_clock
 def test_an_inactive_user_is_disabled_and_cannot_sign_in(cloud: E2eCloud) -> None:
     email = f"inactive-{uuid.uuid4().hex[:8]}@example.com"
     sub = _invite_and_first_sign_in(cloud, email)
@@ -94,6 +95,7 @@ def test_an_inactive_user_is_disabled_and_cannot_sign_in(cloud: E2eCloud) -> Non
         _sign_in(cloud, email)
 
 
+@moves_the_clock
 def test_signing_in_again_restarts_the_inactivity_period(cloud: E2eCloud) -> None:
     email = f"active-{uuid.uuid4().hex[:8]}@example.com"
     _invite_and_first_sign_in(cloud, email)
@@ -110,6 +112,7 @@ def test_signing_in_again_restarts_the_inactivity_period(cloud: E2eCloud) -> Non
     assert "IdToken" in _sign_in(cloud, email)
 
 
+@moves_the_clock
 def test_a_manual_delete_of_a_record_disables_no_one(cloud: E2eCloud) -> None:
     email = f"deleted-{uuid.uuid4().hex[:8]}@example.com"
     sub = _invite_and_first_sign_in(cloud, email)
