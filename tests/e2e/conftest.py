@@ -97,7 +97,8 @@ class DeployedCloud:
 @pytest.fixture(scope="module")
 def local_cloud() -> Iterator[LocalCloud]:
     """template.yaml on the local cloud (a free loopback port), fresh for each test module."""
-    with LocalCloud(port=0, prefix_logs=False) as cloud:
+    # Self sign-up on, so the flows start the way a new user's do: SignUp, confirmation, sign-in.
+    with LocalCloud(port=0, prefix_logs=False, parameters={"AllowSelfSignUp": "true"}) as cloud:
         yield cloud
 
 

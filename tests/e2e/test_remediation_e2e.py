@@ -16,36 +16,21 @@ from botocore.exceptions import ClientError
 from tests.e2e.conftest import E2eCloud, moves_the_clock
 
 DAY = 86400
-TEMPORARY_PASSWORD = "Temporary-Pass-1!"
 PASSWORD = "Correct-Horse-9-Battery!"
 
 
-def _invite_and_first_sign_in(cloud: E2eCloud, email: str) -> str:
-    """Sign up (the pool is invite-only: an admin creates the user), confirm by choosing a password at the
-    first sign-in, as the hosted UI does; return the user's sub."""
+def _sign_up_and_confirm(cloud: E2eCloud, email: str) -> str:
+    """Sign up and confirm (an administrator confirms, so no mailbox is needed; the stack must be deployed
+    with AllowSelfSignUp=true); the PostConfirmation trigger records the new user. Returns the user's sub."""
     cognito = cloud.client("cognito-idp")
-    created = cognito.admin_create_user(
-        UserPoolId=cloud.output("UserPoolId"),
+    signed_up = cognito.sign_up(
+        ClientId=cloud.output("UserPoolClientId"),
         Username=email,
-        TemporaryPassword=TEMPORARY_PASSWORD,
-        MessageAction="SUPPRESS",
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": email}],
     )
-    challenge = cognito.initiate_auth(
-        ClientId=cloud.output("UserPoolClientId"),
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": TEMPORARY_PASSWORD},
-    )
-    assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
-    confirmed = cognito.respond_to_auth_challenge(
-        ClientId=cloud.output("UserPoolClientId"),
-        ChallengeName="NEW_PASSWORD_REQUIRED",
-        Session=challenge["Session"],
-        ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": PASSWORD},
-    )
-    assert "AccessToken" in confirmed["AuthenticationResult"]
-    attributes = {a["Name"]: a["Value"] for a in created["User"]["Attributes"]}
-    return attributes["sub"]
+    cognito.admin_confirm_sign_up(UserPoolId=cloud.output("UserPoolId"), Username=email)
+    return str(signed_up["UserSub"])
 
 
 def _sign_in(cloud: E2eCloud, email: str) -> dict[str, str]:
@@ -76,7 +61,9 @@ def _threshold_seconds(cloud: E2eCloud) -> int:
 @moves_the_clock
 def test_an_inactive_user_is_disabled_and_cannot_sign_in(cloud: E2eCloud) -> None:
     email = f"inactive-{uuid.uuid4().hex[:8]}@example.com"
-    sub = _invite_and_first_sign_in(cloud, email)
+    sub = _sign_up_and_confirm(cloud, email)
+    cloud.clock.drain()
+    recorded_at_confirmation = _record(cloud, sub)
     assert "IdToken" in _sign_in(cloud, email)
     cloud.clock.drain()
     recorded = _record(cloud, sub)
@@ -87,7 +74,8 @@ def test_an_inactive_user_is_disabled_and_cannot_sign_in(cloud: E2eCloud) -> Non
     cloud.clock.advance(2 * DAY)
     cloud.clock.drain()
 
-    assert recorded is not None  # the recorder ran as Cognito's trigger
+    assert recorded_at_confirmation is not None  # the recorder ran as the PostConfirmation trigger
+    assert recorded is not None  # ... and as the PostAuthentication trigger
     assert enabled_before_threshold
     assert _record(cloud, sub) is None  # TTL deleted it
     assert not _enabled(cloud, email)
@@ -98,7 +86,7 @@ def test_an_inactive_user_is_disabled_and_cannot_sign_in(cloud: E2eCloud) -> Non
 @moves_the_clock
 def test_signing_in_again_restarts_the_inactivity_period(cloud: E2eCloud) -> None:
     email = f"active-{uuid.uuid4().hex[:8]}@example.com"
-    _invite_and_first_sign_in(cloud, email)
+    _sign_up_and_confirm(cloud, email)
     cloud.clock.drain()
 
     cloud.clock.advance(_threshold_seconds(cloud) - DAY)
@@ -115,7 +103,7 @@ def test_signing_in_again_restarts_the_inactivity_period(cloud: E2eCloud) -> Non
 @moves_the_clock
 def test_a_manual_delete_of_a_record_disables_no_one(cloud: E2eCloud) -> None:
     email = f"deleted-{uuid.uuid4().hex[:8]}@example.com"
-    sub = _invite_and_first_sign_in(cloud, email)
+    sub = _sign_up_and_confirm(cloud, email)
     cloud.clock.drain()
     assert _record(cloud, sub) is not None
 
@@ -132,7 +120,7 @@ def test_a_manual_delete_of_a_record_disables_no_one(cloud: E2eCloud) -> None:
 
 def test_backfill_workflow_started_through_step_functions_completes(cloud: E2eCloud) -> None:
     email = f"backfill-{uuid.uuid4().hex[:8]}@example.com"
-    sub = _invite_and_first_sign_in(cloud, email)
+    sub = _sign_up_and_confirm(cloud, email)
     cloud.clock.drain()
     cloud.client("dynamodb").delete_item(
         TableName=cloud.output("InactivityTableName"), Key={"sub": {"S": sub}}
