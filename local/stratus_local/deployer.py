@@ -104,6 +104,7 @@ def deploy(
         account_id=account_id,
         stack_name=stack_name,
     )
+    check_rules(translated.template, resolver)
     stack = DeployedStack(stack_name, translated, resolver, region, account_id, endpoint_url)
     # moto accepts any credentials; these are not secrets.
     session = boto3.session.Session(
@@ -150,6 +151,16 @@ def deploy(
             continue
         stack.outputs[name] = resolver.resolve(output["Value"])
     return stack
+
+
+def check_rules(template: dict[str, Any], resolver: Resolver) -> None:
+    """Refuse parameter combinations the template's Rules forbid, as CloudFormation does first."""
+    for name, rule in template.get("Rules", {}).items():
+        if "RuleCondition" in rule and not resolver.resolve(rule["RuleCondition"]):
+            continue
+        for assertion in rule.get("Assertions", []):
+            if not resolver.resolve(assertion["Assert"]):
+                raise TemplateError(f"rule {name}: {assertion.get('AssertDescription', 'assertion failed')}")
 
 
 def _raise_pending(what: str) -> Any:
