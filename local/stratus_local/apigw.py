@@ -20,8 +20,10 @@ import logging
 import os
 import sys
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -237,10 +239,35 @@ class StratusApigwService(LocalApigwService):  # type: ignore[misc]
 
     def _generate_lambda_event(self, flask_request: Any, route: Route, method: str, endpoint: str) -> Any:
         event = super()._generate_lambda_event(flask_request, route, method, endpoint)
+        if "httpMethod" in event:  # REST API / payload 1.0 (HTTP API 2.0 events are samcli's as-is)
+            _as_api_gateway_sends(event, flask_request, self.api.stage_name)
         claims = g.get("stratus_claims")
         if claims is not None:
             event.setdefault("requestContext", {})["authorizer"] = {"claims": claims}
         return event
+
+
+def _as_api_gateway_sends(event: dict[str, Any], flask_request: Any, stage: str | None) -> None:
+    """Correct what samcli's proxy event gets wrong, checked against `sam local generate-event`.
+
+    samcli evaluates `requestId`, `requestTime` and `requestTimeEpoch` once, as default arguments, so
+    every request would share them (idempotency keys and log correlation would collide); it puts the
+    resource template in `requestContext.path`, where API Gateway puts `/<stage><path>`; and it sends
+    a constant user agent and leaves out the payload `version` and two identity fields API Gateway
+    always sends (Powertools' APIGatewayProxyEvent.version reads the first).
+    """
+    event.setdefault("version", "1.0")
+    context = event.setdefault("requestContext", {})
+    now = datetime.now(UTC)
+    context["requestId"] = str(uuid.uuid4())
+    context["extendedRequestId"] = context.get("extendedRequestId") or uuid.uuid4().hex[:16]
+    context["requestTimeEpoch"] = int(now.timestamp() * 1000)
+    context["requestTime"] = now.strftime("%d/%b/%Y:%H:%M:%S +0000")
+    context["path"] = f"/{stage}{event['path']}" if stage else event["path"]
+    identity = context.setdefault("identity", {})
+    identity["userAgent"] = flask_request.headers.get("User-Agent")
+    identity.setdefault("cognitoIdentityId", None)
+    identity.setdefault("accessKey", None)
 
 
 class _StagePrefix:

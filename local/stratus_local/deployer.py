@@ -35,7 +35,6 @@ NOT_ENFORCED = {
     "AWS::Lambda::LayerVersion",
     "AWS::Lambda::Version",
     "AWS::Lambda::Alias",
-    "AWS::Lambda::EventInvokeConfig",
     "AWS::ApiGateway::Account",
     "AWS::Cognito::UserPoolDomain",
 }

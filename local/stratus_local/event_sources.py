@@ -221,6 +221,7 @@ class StreamPoller:
         record["dynamodb"]["ApproximateCreationDateTime"] = int(arrival)
         record["eventSourceARN"] = self.config.source_arn
         record["awsRegion"] = self.region
+        record["eventVersion"] = "1.1"  # Lambda's events say 1.1 where the Streams API (moto) says 1.0
         identity = record.pop("userIdentity", None)
         if identity:  # the Streams API's {Type, PrincipalId} is {type, principalId} in Lambda events
             record["userIdentity"] = {
@@ -458,18 +459,16 @@ class SqsPoller:
                     sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
-        attributes = {
-            name: {
-                "stringValue": value.get("StringValue"),
-                "binaryValue": base64.b64encode(value["BinaryValue"]).decode()
-                if "BinaryValue" in value
-                else None,
-                "stringListValues": [],
-                "binaryListValues": [],
-                "dataType": value["DataType"],
-            }
-            for name, value in (message.get("MessageAttributes") or {}).items()
-        }
+        # Lambda sends stringValue or binaryValue, whichever the attribute has, never a null one.
+        attributes: dict[str, dict[str, Any]] = {}
+        for name, value in (message.get("MessageAttributes") or {}).items():
+            attribute: dict[str, Any] = {}
+            if "StringValue" in value:
+                attribute["stringValue"] = value["StringValue"]
+            if "BinaryValue" in value:
+                attribute["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
+            attribute.update({"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]})
+            attributes[name] = attribute
         return {
             "messageId": message["MessageId"],
             "receiptHandle": message["ReceiptHandle"],

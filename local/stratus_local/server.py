@@ -19,6 +19,7 @@ import json
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 from urllib.parse import quote_plus, unquote_plus
@@ -134,13 +135,31 @@ def _patch_s3() -> None:
             original(account_id, event_body, fn_arn, region_name)
             return
         for record in event_body.get("Records", []):
-            # S3 form-encodes keys in events but keeps "/"; moto's quote_plus encodes it too.
-            obj = record.get("s3", {}).get("object", {})
-            if "key" in obj:
-                obj["key"] = quote_plus(unquote_plus(obj["key"]), safe="/")
+            _as_s3_sends(record, account_id)
         router.invoke_async(function_name_of(fn_arn), event_body, source="s3")
 
     notifications._invoke_awslambda = invoke_awslambda
+
+
+def _as_s3_sends(record: dict[str, Any], account_id: str) -> None:
+    """moto's S3 record, completed to what S3 sends (checked against `sam local generate-event s3 put`).
+
+    moto leaves out the requester, the request's source IP and ids, the bucket owner and the object's
+    sequencer; Powertools' S3Model requires most of them. Locally the requester is the account.
+    """
+    # S3 form-encodes keys in events but keeps "/"; moto's quote_plus encodes it too.
+    s3 = record.setdefault("s3", {})
+    obj = s3.setdefault("object", {})
+    if "key" in obj:
+        obj["key"] = quote_plus(unquote_plus(obj["key"]), safe="/")
+    # S3's sequencer orders events for one key: a hex string that grows with each change.
+    obj.setdefault("sequencer", f"{time.time_ns():X}")
+    principal = {"principalId": f"AWS:{account_id}"}
+    record.setdefault("userIdentity", principal)
+    record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+    request_id = uuid.uuid4().hex[:16].upper()
+    record.setdefault("responseElements", {"x-amz-request-id": request_id, "x-amz-id-2": uuid.uuid4().hex})
+    s3.setdefault("bucket", {}).setdefault("ownerIdentity", {"principalId": account_id})
 
 
 def _patch_sns() -> None:
@@ -209,6 +228,7 @@ def _patch_events() -> None:
     def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
         if not self.event_pattern.matches_event(original_event):
             return
+        original_event = _as_eventbridge_sends(original_event)
         router = _router
         handled = []
         for target in self.targets:
@@ -238,6 +258,21 @@ def _patch_events() -> None:
                 self.targets = saved
 
     events_models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+
+
+def _as_eventbridge_sends(event: Any) -> Any:
+    """moto's event, as EventBridge delivers it (checked against `sam local generate-event cloudwatch`).
+
+    moto keeps `time` as epoch seconds and adds its own `ingestion-time`; targets receive `time` as
+    an ISO-8601 string (`2026-01-01T12:00:00Z`) and no ingestion time.
+    """
+    if not isinstance(event, dict):
+        return event
+    delivered = {k: v for k, v in event.items() if k != "ingestion-time"}
+    stamp = delivered.get("time")
+    if isinstance(stamp, int | float):
+        delivered["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))
+    return delivered
 
 
 class _QuietHandler(MotoRequestHandler):  # type: ignore[misc]

@@ -83,3 +83,25 @@ def test_a_topic_message_passing_the_filter_policy_reaches_the_subscribed_functi
     assert [n["Message"] for n in mine] == [f"{marker}-high"]
     assert mine[0]["TopicArn"] == cloud.output("NoticeTopicArn")
     assert mine[0]["MessageAttributes"] == {"severity": {"Type": "String", "Value": "high"}}
+
+
+def test_a_failed_asynchronous_invocation_is_retried_twice_then_given_up(cloud: LocalCloud) -> None:
+    # Lambda retries a failed asynchronous invocation twice: about a minute, then two minutes, later.
+    marker = uuid.uuid4().hex
+    detail = json.dumps({"marker": marker, "please-fail": True})
+
+    def attempts() -> int:
+        return len([c for c in calls(cloud, "async:test.app") if marker in json.dumps(c.event)])
+
+    cloud.client("events").put_events(
+        Entries=[{"Source": "test.app", "DetailType": "order.lost", "Detail": detail}]
+    )
+    cloud.clock.drain()
+    seen = [attempts()]
+    for seconds in (50, 20, 100, 30, 3600):  # retries fall due 60 s and then 120 s after each failure
+        cloud.clock.advance(seconds)
+        seen.append(attempts())
+
+    assert seen == [1, 1, 2, 2, 3, 3]
+    given_up = [event for _, event, _ in cloud.failed_async if marker in json.dumps(event)]
+    assert len(given_up) == 1
