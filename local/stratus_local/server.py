@@ -228,7 +228,9 @@ def _patch_events() -> None:
     def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
         if not self.event_pattern.matches_event(original_event):
             return
-        original_event = _as_eventbridge_sends(original_event)
+        # Lambda targets get the event as EventBridge delivers it; moto's own targets keep moto's
+        # event (its archive and SQS targets read the ingestion time).
+        delivered = _as_eventbridge_sends(original_event)
         router = _router
         handled = []
         for target in self.targets:
@@ -236,7 +238,7 @@ def _patch_events() -> None:
             if router is None or ":lambda:" not in arn or not router.knows(function_name_of(arn)):
                 continue
             handled.append(target)
-            event = original_event
+            event = delivered
             if transform_input and target.get("Input"):
                 event = json.loads(target["Input"])
             elif transform_input and target.get("InputTransformer"):
@@ -244,7 +246,7 @@ def _patch_events() -> None:
                 event = EventTemplateParser.parse(
                     input_template=transformer.get("InputTemplate"),
                     input_paths_map=transformer.get("InputPathsMap", {}),
-                    event=original_event,
+                    event=delivered,
                 )
             router.invoke_async(function_name_of(arn), event, source=f"events:{self.name}")
         if len(handled) == len(self.targets):
