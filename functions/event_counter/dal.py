@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -79,7 +78,7 @@ class DynamoCounterSink:
                 if attempt >= self._max_attempts or not _RETRYABLE_CANCELLATIONS.intersection(codes):
                     raise
             logger.info("counter transaction cancelled, retrying", reasons=codes, attempt=attempt)
-            self._sleep(random.uniform(0, min(1.0, 0.05 * 2**attempt)))  # noqa: S311 - jitter
+            self._sleep(aws.full_jitter(attempt, base=0.05, cap=1.0))
             attempt += 1
 
 

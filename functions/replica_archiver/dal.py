@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -42,5 +41,5 @@ class FirehoseSink:
             ]
             logger.warning("firehose refused records", count=len(pending), attempt=attempt + 1)
             if attempt + 1 < self._max_attempts:
-                self._sleep(random.uniform(0, min(2.0, 0.1 * 2**attempt)))  # noqa: S311 - jitter
+                self._sleep(aws.full_jitter(attempt, base=0.1, cap=2.0))
         return pending

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
@@ -80,11 +79,6 @@ class DeadLetterError(Exception):
     """SQS refused some dead letters; failing the batch makes Lambda retry rather than lose them."""
 
 
-def _backoff(attempt: int) -> float:
-    # Full jitter, capped: unprocessed items mean the table is throttling this partition.
-    return random.uniform(0, min(2.0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not security
-
-
 class DynamoReplicaSink:
     """Writes replica items 25 a call and dead-letters poison records to SQS."""
 
@@ -134,7 +128,8 @@ class DynamoReplicaSink:
             if not requests:
                 return []
             if attempt + 1 < self._max_attempts:
-                self._sleep(_backoff(attempt))
+                # Unprocessed items mean the table is throttling this partition.
+                self._sleep(aws.full_jitter(attempt, base=0.05, cap=2.0))
         logger.warning("items left unprocessed after retries", count=len(requests))
         return [by_key[_key_of(request["PutRequest"]["Item"])] for request in requests]
 

@@ -4,6 +4,7 @@ Endpoints follow AWS_ENDPOINT_URL (boto3 reads it natively), which is how the lo
 functions at moto. Retry settings are explicit because several callers sit under tight quotas.
 """
 
+import random
 from functools import cache
 from typing import Any
 
@@ -36,6 +37,12 @@ def client(
     if read_timeout is not None:
         config = config.merge(Config(read_timeout=read_timeout))
     return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+
+
+def full_jitter(attempt: int, *, base: float, cap: float) -> float:
+    """Seconds to wait before retry `attempt` (0-based) of work botocore does not retry itself
+    (unprocessed batch items, refused Firehose records, cancelled transactions): full jitter, capped."""
+    return random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311 - jitter, not security
 
 
 def worst_case_seconds(max_attempts: int, connect_timeout: float, read_timeout: float) -> float:
