@@ -38,7 +38,7 @@ from stratus_local.clock import Clock
 from stratus_local.cognito import CognitoTriggers
 from stratus_local.deployer import DeployedStack, deploy
 from stratus_local.event_sources import MappingConfig, Poller, poller_for
-from stratus_local.runner import FunctionError, FunctionTimeoutError, LoadedFunction
+from stratus_local.runner import FunctionError, FunctionTimeoutError, LoadedFunction, invoke_api_result
 from stratus_local.template import translate
 from stratus_local.ttl import TtlSweeper
 
@@ -319,13 +319,7 @@ class LocalCloud:
         logical_id = self._logical_id(function_name)
         if logical_id is None:
             raise KeyError(function_name)
-        try:
-            result = self.invoke(logical_id, event, timeout)
-        except FunctionTimeoutError as exc:
-            return {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out: {exc}"}, "Unhandled"
-        except FunctionError as exc:
-            return {"errorType": type(exc.error).__name__, "errorMessage": str(exc.error)}, "Unhandled"
-        return json.loads(json.dumps(result, default=str)), None
+        return invoke_api_result(lambda: self.invoke(logical_id, event, timeout))
 
     def invoke_async(self, function_name: str, event: Any, source: str) -> None:
         logical_id = self._logical_id(function_name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import os
 import sys
 import threading
@@ -196,6 +197,18 @@ class LoadedFunction:
         if "error" in outcome:
             raise FunctionError(self.spec.function_name, outcome["error"])
         return outcome.get("result")
+
+
+def invoke_api_result(call: Callable[[], Any]) -> tuple[Any, str | None]:
+    """Run `call` (an invoke) and report it as the Lambda Invoke API does: (payload, None), or
+    (error payload, "Unhandled") when the handler raised or timed out."""
+    try:
+        result = call()
+    except FunctionTimeoutError as exc:
+        return {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out: {exc}"}, "Unhandled"
+    except FunctionError as exc:
+        return {"errorType": type(exc.error).__name__, "errorMessage": str(exc.error)}, "Unhandled"
+    return json.loads(json.dumps(result, default=str)), None
 
 
 def _stash_function_modules(*, exclude: str | None = None, only: str | None = None) -> dict[str, ModuleType]:

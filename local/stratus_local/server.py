@@ -74,16 +74,17 @@ def function_name_of(name_or_arn: str) -> str:
 
 
 def install_hooks() -> None:
-    """Patch moto once per process (idempotent)."""
+    """Patch moto once per process (idempotent), and switch its Step Functions interpreter on each time:
+    that is configuration, which leaving an in-process `mock_aws` resets."""
     global _installed  # noqa: PLW0603
     with _install_lock:
+        stepfunctions.enable_interpreter()
         if _installed:
             return
         _patch_lambda()
         _patch_s3()
         _patch_sns()
         _patch_events()
-        stepfunctions.enable_interpreter()
         _installed = True
 
 

@@ -19,8 +19,9 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from stratus_local import server
 from stratus_local.deployer import DeployedStack, deploy
-from stratus_local.runner import LoadedFunction
+from stratus_local.runner import LoadedFunction, invoke_api_result
 from stratus_local.template import Translated, translate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +93,17 @@ class StackHarness:
         resource = self.deployed.translated.resources[logical_id]
         return {**resource, "Properties": self.deployed.resolver.resolve(resource.get("Properties", {}))}
 
+    @contextlib.contextmanager
+    def lambda_invokes_routed(self) -> Iterator[None]:
+        """Lambda invokes made inside moto (Step Functions tasks) run this stack's functions in-process,
+        through the same hook the local cloud installs (moto would need Docker)."""
+        server.install_hooks()
+        server.set_router(_StackRouter(self))
+        try:
+            yield
+        finally:
+            server.set_router(None)
+
     def mappings_for(self, function_logical_id: str) -> list[dict[str, Any]]:
         """The function's event source mappings as the template declares them (resolved)."""
         return [
@@ -99,6 +111,25 @@ class StackHarness:
             for m in self.deployed.event_source_mappings
             if self.deployed.function_for_arn(str(m["FunctionName"])) == function_logical_id
         ]
+
+
+@dataclass
+class _StackRouter:
+    """`stratus_local.server.LambdaRouter` over a harness: invokes run at once, in this process."""
+
+    harness: StackHarness
+
+    def knows(self, function_name: str) -> bool:
+        return self.harness.deployed.function_for_arn(function_name) is not None
+
+    def invoke_sync(
+        self, function_name: str, event: Any, timeout: float | None = None
+    ) -> tuple[Any, str | None]:
+        function = self.harness.function(str(self.harness.deployed.function_for_arn(function_name)))
+        return invoke_api_result(lambda: function.invoke(event, timeout))
+
+    def invoke_async(self, function_name: str, event: Any, source: str) -> None:
+        self.invoke_sync(function_name, event)
 
 
 @contextlib.contextmanager

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from unittest import mock
 
-from moto.awslambda.models import LambdaBackend
 from moto.events.models import EventPattern
 
 from stratus_local.runner import FunctionError
@@ -196,32 +195,3 @@ class Pool:
         event["userName"] = user["username"]
         event["request"]["userAttributes"].update({"sub": user["sub"], "email": user["email"]})
         return event
-
-
-@contextlib.contextmanager
-def lambda_invokes_routed(stack: StackHarness) -> Iterator[None]:
-    """Step Functions' lambda:invoke tasks run the stack's functions in-process (moto needs Docker)."""
-    original = LambdaBackend.invoke
-
-    def invoke(  # noqa: PLR0917 - moto calls it with these six positional arguments
-        backend: LambdaBackend,
-        function_name: str,
-        qualifier: str | None,
-        body: Any,
-        headers: Any,
-        response_headers: Any,
-    ) -> bytes:
-        logical_id = stack.deployed.function_for_arn(function_name) or next(
-            (lid for lid in stack.deployed.functions if function_name.endswith(lid)), None
-        )
-        if logical_id is None:
-            return original(backend, function_name, qualifier, body, headers, response_headers)  # type: ignore[no-any-return]
-        try:
-            result = stack.function(logical_id).invoke(json.loads(body) if body else {})
-        except FunctionError as exc:
-            response_headers["x-amz-function-error"] = "Unhandled"
-            result = {"errorType": type(exc.error).__name__, "errorMessage": str(exc.error)}
-        return json.dumps(result).encode()
-
-    with mock.patch.object(LambdaBackend, "invoke", invoke):
-        yield

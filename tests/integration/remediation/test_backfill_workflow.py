@@ -7,7 +7,7 @@ import time
 import uuid
 from typing import Any
 
-from tests.integration.remediation.support import BACKFILL, Pool, lambda_invokes_routed
+from tests.integration.remediation.support import BACKFILL, Pool
 from tests.support.harness import StackHarness
 
 USERS = 130  # ListUsers returns 60 a page: three pages
@@ -45,7 +45,7 @@ def test_backfill_gives_every_user_without_a_record_one_and_leaves_the_rest(stac
     disabled = users[-1]
     pool.idp.admin_disable_user(UserPoolId=pool.id, Username=disabled["username"])
 
-    with lambda_invokes_routed(stack):
+    with stack.lambda_invokes_routed():
         execution = _run(stack)
 
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
@@ -69,7 +69,7 @@ def test_running_the_backfill_again_changes_nothing(stack: StackHarness) -> None
     pool = Pool(stack)
     for i in range(5):
         pool.create_user(f"user{i}@example.com")
-    with lambda_invokes_routed(stack):
+    with stack.lambda_invokes_routed():
         assert _run(stack)["status"] == "SUCCEEDED"
         first = _records(stack)
         second_run = _run(stack)
