@@ -3,8 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,11 +11,12 @@ from dal import DynamoCounterStore
 from logic import parse_query, series
 from models import CountersApiSettings, InvalidQueryError
 
+from stratus_shared.api import rest_resolver
 from stratus_shared.config import load_settings
 from stratus_shared.counters import Resolution
 from stratus_shared.observability import logger, metrics, tracer
 
-app = APIGatewayRestResolver(enable_validation=True)
+app = rest_resolver()
 
 
 @app.get("/counters")
@@ -31,23 +31,9 @@ def get_counters(
     return series(query, store, datetime.now(UTC)).model_dump(by_alias=True, mode="json")
 
 
-def _bad_request(message: str) -> Response[dict[str, str]]:
-    return Response(status_code=400, content_type=content_types.APPLICATION_JSON, body={"message": message})
-
-
 @app.exception_handler(InvalidQueryError)  # type: ignore[untyped-decorator]
-def invalid_query(error: InvalidQueryError) -> Response[dict[str, str]]:
-    return _bad_request(str(error))
-
-
-@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
-def invalid_parameters(error: RequestValidationError) -> Response[dict[str, str]]:
-    # Powertools answers 422 by default; the API promises 400 with a message naming the parameter.
-    problems = []
-    for problem in error.errors():
-        location = [str(part) for part in problem.get("loc", ()) if part not in {"query", "body"}]
-        problems.append(f"{'.'.join(location) or 'request'}: {problem.get('msg', 'invalid')}")
-    return _bad_request("; ".join(problems))
+def invalid_query(error: InvalidQueryError) -> None:
+    raise BadRequestError(str(error))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
