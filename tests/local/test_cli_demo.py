@@ -63,9 +63,8 @@ def test_parameter_overrides_must_be_name_value() -> None:
 
 def _api_with(*paths: str, open_paths: tuple[str, ...] = ()) -> Any:
     routes = [SimpleNamespace(path=p) for p in (*paths, *open_paths)]
-    return SimpleNamespace(
-        routes=SimpleNamespace(api=SimpleNamespace(routes=routes), cognito={(p, "GET"): object() for p in paths})
-    )
+    cognito = {(p, "GET"): object() for p in paths}
+    return SimpleNamespace(routes=SimpleNamespace(api=SimpleNamespace(routes=routes), cognito=cognito))
 
 
 def test_the_example_route_is_the_counters_query_whatever_sorts_first() -> None:
