@@ -38,7 +38,9 @@ class AdminDirectory:
 
     def get_user(self, username: str) -> dict[str, Any] | None:
         try:
-            user: dict[str, Any] = self._cognito.admin_get_user(UserPoolId=self.user_pool_id, Username=username)
+            user: dict[str, Any] = self._cognito.admin_get_user(
+                UserPoolId=self.user_pool_id, Username=username
+            )
         except self._cognito.exceptions.UserNotFoundException:
             return None
         return user
@@ -61,7 +63,9 @@ class InactivityRecords:
         found: dict[str, InactivityRecord] = {}
         for start in range(0, len(wanted), BATCH_GET_LIMIT):
             request: dict[str, Any] = {
-                self.table_name: {"Keys": [{"sub": {"S": s}} for s in wanted[start : start + BATCH_GET_LIMIT]]}
+                self.table_name: {
+                    "Keys": [{"sub": {"S": s}} for s in wanted[start : start + BATCH_GET_LIMIT]]
+                }
             }
             while request:
                 answer = self._dynamodb.batch_get_item(RequestItems=request)

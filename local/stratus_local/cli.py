@@ -29,9 +29,12 @@ if TYPE_CHECKING:
     from stratus_local.apigw import LocalApi
     from stratus_local.cloud import LocalCloud
     from stratus_local.demo import DemoUser
+    from stratus_local.webapp import LocalWebApp
 
 DEFAULT_API_PORT = 3000  # what `sam local start-api` uses
 API_PORT_VARIABLE = "STRATUS_API_PORT"
+DEFAULT_WEB_PORT = 8080
+WEB_PORT_VARIABLE = "STRATUS_WEB_PORT"
 # A valid counters query (the demo stream's event names); other protected routes are called bare.
 CHECK_QUERIES = {"/counters": "?events=page%20view,click&hours=1&resolution=minute"}
 
@@ -51,6 +54,8 @@ class Running:
     api: LocalApi
     user: DemoUser
     started_in: float
+    web: LocalWebApp | None = None
+    web_missing: str = ""
 
 
 def _parameters(pairs: Sequence[str]) -> dict[str, str]:
@@ -64,10 +69,40 @@ def _parameters(pairs: Sequence[str]) -> dict[str, str]:
 
 
 @contextmanager
+def _web(
+    args: argparse.Namespace, cloud: LocalCloud, api: LocalApi, port: int | None
+) -> Iterator[LocalWebApp | str]:
+    """The built web app and the API on one port (as CloudFront serves them), or why it is not served."""
+    from stratus_local import webapp
+
+    dist = Path(args.template).resolve().parent / "frontend" / "dist"
+    if port is None:
+        yield "not requested"
+    elif webapp.HEADERS_POLICY not in cloud.stack.translated.resources:
+        yield "EnableWebApp is false"
+    elif not (dist / "index.html").is_file():
+        yield f"{dist} is not built (make web-build)"
+    else:
+        app = webapp.WebApp(
+            dist,
+            api.wsgi_app,
+            webapp.app_config(cloud.stack, cloud.endpoint_url),
+            webapp.security_headers(cloud.stack, cloud.endpoint_url),
+        )
+        with webapp.LocalWebApp(app, port=port) as web:
+            yield web
+
+
+@contextmanager
 def _started(
-    args: argparse.Namespace, *, moto_port: int | None, api_port: int, background: bool
+    args: argparse.Namespace,
+    *,
+    moto_port: int | None,
+    api_port: int,
+    background: bool,
+    web_port: int | None = None,
 ) -> Iterator[Running]:
-    """Local cloud + local API + demo user; everything stopped again on the way out."""
+    """Local cloud + local API + web app + demo user; everything stopped again on the way out."""
     from stratus_local import demo
     from stratus_local.apigw import LocalApi
     from stratus_local.cloud import LocalCloud
@@ -77,7 +112,10 @@ def _started(
     cloud = LocalCloud(args.template, parameters=parameters, port=moto_port, background=background)
     with cloud, LocalApi(cloud.stack, cloud.invoke, endpoint_url=cloud.endpoint_url, port=api_port) as api:
         user = demo.create_demo_user(cloud.client("cognito-idp"), cloud.stack.outputs)
-        yield Running(cloud, api, user, time.perf_counter() - began)
+        with _web(args, cloud, api, web_port) as web:
+            served = web if not isinstance(web, str) else None
+            missing = web if isinstance(web, str) else ""
+            yield Running(cloud, api, user, time.perf_counter() - began, served, missing)
 
 
 def _protected_get_path(api: LocalApi) -> str | None:
@@ -104,6 +142,10 @@ def _print_banner(running: Running, path: str | None) -> None:
         print(f"                  {line}")
     print(f"  User pool     {user.pool_id}   app client {user.client_id}")
     print(f"  Demo user     {user.username}   password {user.password}")
+    if running.web is not None:
+        print(f"  Web app  {running.web.url}   (sign in as {user.username} with the password above)")
+    elif running.web_missing:
+        print(f"  Web app       not served: {running.web_missing}")
     for name, value in sorted(stack.outputs.items()):
         # A deployed-style API URL output points nowhere locally; show where the local API answers.
         shown = f"{api.url}   (deployed: {value})" if "execute-api" in str(value) else value
@@ -163,9 +205,16 @@ def _up(args: argparse.Namespace) -> int:
         if args.api_port is not None
         else int(os.environ.get(API_PORT_VARIABLE, DEFAULT_API_PORT))
     )
+    web_port = (
+        args.web_port
+        if args.web_port is not None
+        else int(os.environ.get(WEB_PORT_VARIABLE, DEFAULT_WEB_PORT))
+    )
     stop = _stop_on_signals()
     # The cloud's own pump runs what falls due; the loop below also flushes batching windows.
-    with _started(args, moto_port=args.port, api_port=api_port, background=True) as running:
+    with _started(
+        args, moto_port=args.port, api_port=api_port, background=True, web_port=web_port
+    ) as running:
         cloud = running.cloud
         traffic = demo.DemoTraffic(
             Path(args.template).resolve().parent, cloud.stack.outputs, cloud.client("kinesis")
@@ -180,6 +229,8 @@ def _up(args: argparse.Namespace) -> int:
         per_tick = max(0, round(args.traffic_rate * args.interval)) if traffic.available else 0
         if per_tick:
             print(f"putting {per_tick} events every {args.interval:g} s; counters move as they drain")
+        if running.web is not None:
+            print(f"open the web app: {running.web.url}", flush=True)
         print(f"Ctrl-C (or SIGTERM) stops it; {CONSOLE_HELP}.\n", flush=True)
         threading.Thread(target=_console, args=(cloud, stop), name="stratus-console", daemon=True).start()
         while not stop.wait(args.interval):
@@ -244,6 +295,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=None,
         help=f"API port (default {DEFAULT_API_PORT}, {API_PORT_VARIABLE})",
+    )
+    up.add_argument(
+        "--web-port",
+        type=int,
+        default=None,
+        help=f"web app port, / the app and /api/ the API (default {DEFAULT_WEB_PORT}, {WEB_PORT_VARIABLE})",
     )
     up.add_argument("--seed-events", type=int, default=200, help="web events put into the stream at start")
     up.add_argument(

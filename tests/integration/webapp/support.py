@@ -11,7 +11,9 @@ from tests.support.harness import StackHarness, load_event
 ADMIN_FUNCTION = "AdminUsersFunction"
 
 
-def create_user(stack: StackHarness, email: str, *, enabled: bool = True, groups: tuple[str, ...] = ()) -> str:
+def create_user(
+    stack: StackHarness, email: str, *, enabled: bool = True, groups: tuple[str, ...] = ()
+) -> str:
     """A confirmed user; returns its sub."""
     cognito = stack.client("cognito-idp")
     pool = stack.output("UserPoolId")
