@@ -138,7 +138,9 @@ export function App() {
         </Shell>
       </Route>
       <Route path="/admin">
-        <Shell title="Admin">{isAdmin() ? <Admin /> : <NotFound />}</Shell>
+        <Shell title="Admin">
+          <AdminOnly />
+        </Shell>
       </Route>
       <Route>
         <Shell title="Not found">
@@ -147,6 +149,11 @@ export function App() {
       </Route>
     </Switch>
   );
+}
+
+/** Decided when it renders (after sign-in), not when the routes were declared. */
+function AdminOnly() {
+  return isAdmin() ? <Admin /> : <NotFound />;
 }
 
 function NotFound() {

@@ -112,6 +112,11 @@ def _started(
     cloud = LocalCloud(args.template, parameters=parameters, port=moto_port, background=background)
     with cloud, LocalApi(cloud.stack, cloud.invoke, endpoint_url=cloud.endpoint_url, port=api_port) as api:
         user = demo.create_demo_user(cloud.client("cognito-idp"), cloud.stack.outputs)
+        admins = cloud.stack.outputs.get("AdminGroupName")
+        if admins:  # the demo user sees every page of the web app, the admin view included
+            cloud.client("cognito-idp").admin_add_user_to_group(
+                UserPoolId=user.pool_id, Username=user.username, GroupName=str(admins)
+            )
         with _web(args, cloud, api, web_port) as web:
             served = web if not isinstance(web, str) else None
             missing = web if isinstance(web, str) else ""
@@ -143,7 +148,7 @@ def _print_banner(running: Running, path: str | None) -> None:
     print(f"  User pool     {user.pool_id}   app client {user.client_id}")
     print(f"  Demo user     {user.username}   password {user.password}")
     if running.web is not None:
-        print(f"  Web app  {running.web.url}   (sign in as {user.username} with the password above)")
+        print(f"  Web app  {running.web.url}   (sign in as {user.username} with the password above; admin)")
     elif running.web_missing:
         print(f"  Web app       not served: {running.web_missing}")
     for name, value in sorted(stack.outputs.items()):

@@ -17,8 +17,8 @@ export default function AdminPage() {
     setActionError(null);
     try {
       await post<EnabledUser>(`/admin/users/${encodeURIComponent(user.username)}/enable`);
-      setDone(`${user.email ?? user.username} is enabled again; their inactivity clock starts now.`);
       await users.reload();
+      setDone(`${user.email ?? user.username} is enabled again; their inactivity clock starts now.`);
     } catch (e) {
       setActionError(asApiError(e));
     } finally {
