@@ -33,7 +33,7 @@ print(resolver.get_openapi_json_schema(title="Stratus", version="1"))
 
 def api_functions(template: Path) -> list[tuple[str, Path]]:
     """(logical id, code dir) of every function with an Api event, whatever the conditions say."""
-    from stratus_local.template import load
+    from stratus_local.template import load  # noqa: PLC0415 - needs PYTHONPATH=local, set by make
 
     resources = load(template)["Resources"]
     found = []

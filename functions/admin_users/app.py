@@ -25,7 +25,7 @@ def _records(settings: AdminUsersSettings) -> InactivityRecords | None:
 @app.get("/admin/users")
 def get_users(
     limit: Annotated[int, Query(ge=1, le=60)] = 60,
-    nextToken: Annotated[str | None, Query(max_length=4096)] = None,  # noqa: N803 - the API's own name
+    nextToken: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> AdminUsersPage:
     settings = load_settings(AdminUsersSettings)
     require_group(app, settings.admin_group_name)

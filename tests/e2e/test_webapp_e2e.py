@@ -137,7 +137,9 @@ def test_the_dashboard_shows_the_apis_numbers_and_follows_the_url(stack: WebStac
     page.get_by_label("impression").check()
     page.wait_for_url("**events=page%20view%2Cclick%2Cimpression**")
     expect(page.locator("table.totals tbody tr")).to_have_count(3)
-    wider, _ = _api_totals(stack, id_token(page), "events=page%20view,click,impression&hours=1&resolution=minute")
+    wider, _ = _api_totals(
+        stack, id_token(page), "events=page%20view,click,impression&hours=1&resolution=minute"
+    )
     assert _totals(page) == wider
     page.get_by_label("Range").select_option("72")
     page.wait_for_url("**hours=72**")
@@ -178,7 +180,8 @@ def test_an_expired_session_goes_to_sign_in_and_back(stack: WebStack, page: Any)
     # The API refuses the stored token (as it would an expired one): the app signs in again and returns.
     page.evaluate(
         """() => { const s = JSON.parse(sessionStorage.getItem('stratus.session'));
-        s.idToken = s.idToken.slice(0, -4) + 'AAAA'; sessionStorage.setItem('stratus.session', JSON.stringify(s)); }"""
+        s.idToken = s.idToken.slice(0, -4) + 'AAAA';
+        sessionStorage.setItem('stratus.session', JSON.stringify(s)); }"""
     )
     deep = "/?events=click&hours=2&resolution=minute"
     page.goto(stack.url + deep)
@@ -191,7 +194,9 @@ def test_an_expired_session_goes_to_sign_in_and_back(stack: WebStack, page: Any)
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_every_page_is_accessible_fits_375px_and_keeps_to_the_csp(stack: WebStack, browser: Any, name: str) -> None:
+def test_every_page_is_accessible_fits_375px_and_keeps_to_the_csp(
+    stack: WebStack, browser: Any, name: str
+) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     for width, dark in ((1280, False), (375, False), (375, True)):
@@ -202,12 +207,18 @@ def test_every_page_is_accessible_fits_375px_and_keeps_to_the_csp(stack: WebStac
             if name == "dashboard":
                 page.wait_for_selector("figure[data-drawn=true]")
             screenshot(page, f"{name}-{width}{'-dark' if dark else ''}")
-            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
             assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
             violations = [
-                v for v in Axe().run(page).response["violations"] if v.get("impact") in {"serious", "critical"}
+                v
+                for v in Axe().run(page).response["violations"]
+                if v.get("impact") in {"serious", "critical"}
             ]
-            assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations]
+            assert violations == [], [
+                (v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in violations
+            ]
             assert csp_violations(page) == []
         finally:
             page.context.close()
@@ -218,7 +229,9 @@ def test_the_sign_in_page_is_accessible(stack: WebStack, page: Any) -> None:
 
     page.goto(stack.url + "/signin")
     page.get_by_label("E-mail address").wait_for()
-    violations = [v["id"] for v in Axe().run(page).response["violations"] if v.get("impact") in {"serious", "critical"}]
+    violations = [
+        v["id"] for v in Axe().run(page).response["violations"] if v.get("impact") in {"serious", "critical"}
+    ]
     assert violations == []
     assert csp_violations(page) == []
 
@@ -251,7 +264,9 @@ def test_an_upload_shows_progress_and_reaches_ready(stack: WebStack, page: Any, 
     for number in range(1, 4):
         pdf.add_page()
         pdf.set_font("Helvetica", size=12)
-        pdf.multi_cell(0, 8, f"Page {number}. The Stratus web app test document. Refunds take {number * 7} days.")
+        pdf.multi_cell(
+            0, 8, f"Page {number}. The Stratus web app test document. Refunds take {number * 7} days."
+        )
     path = tmp_path / "guide.pdf"
     pdf.output(str(path))
     sign_in(page, stack, "/documents")
@@ -270,7 +285,9 @@ def test_a_chat_answer_shows_citation_chips_with_the_right_page(stack: WebStack,
     sign_in(page, stack, "/chat")
     page.get_by_label("guide.pdf").check()
     page.get_by_role("button", name="Start the conversation").click()
-    page.get_by_label("Your question (Enter sends, Shift+Enter for a new line)").fill("How long do refunds take?")
+    page.get_by_label("Your question (Enter sends, Shift+Enter for a new line)").fill(
+        "How long do refunds take?"
+    )
     page.keyboard.press("Enter")
     chip = page.get_by_role("button", name="Open guide.pdf at page 2")
     chip.wait_for(timeout=60_000)

@@ -132,7 +132,9 @@ def new_page(browser: Any, *, width: int = 1280, dark: bool = False) -> Any:
     return page
 
 
-def sign_in(page: Any, stack: WebStack, path: str = "/", email: str | None = None, password: str | None = None) -> None:
+def sign_in(
+    page: Any, stack: WebStack, path: str = "/", email: str | None = None, password: str | None = None
+) -> None:
     page.goto(stack.url + path)
     page.wait_for_url("**/signin**")
     page.get_by_label("E-mail address").fill(email or stack.username)
