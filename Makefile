@@ -94,8 +94,9 @@ unit: install
 test: install lint build web-build web-test
 	pytest -q
 
+# ARGS passes options through, e.g. make local ARGS=--verbose (the functions' own logs).
 local: install web-build
-	python -m stratus_local up
+	python -m stratus_local up $(ARGS)
 
 bench: install web-build
 	python -m benchmarks

@@ -100,16 +100,27 @@ def _started(
     moto_port: int | None,
     api_port: int,
     background: bool,
+    compact: bool = False,
     web_port: int | None = None,
 ) -> Iterator[Running]:
-    """Local cloud + local API + web app + demo user; everything stopped again on the way out."""
+    """Local cloud + local API + web app + demo user; everything stopped again on the way out.
+
+    `compact`: one line per invocation on the terminal instead of the functions' own logs."""
     from stratus_local import demo
     from stratus_local.apigw import LocalApi
     from stratus_local.cloud import LocalCloud
+    from stratus_local.invocations import InvocationLog
 
     began = time.perf_counter()
     parameters = _parameters(args.parameter_overrides)
-    cloud = LocalCloud(args.template, parameters=parameters, port=moto_port, background=background)
+    cloud = LocalCloud(
+        args.template,
+        parameters=parameters,
+        port=moto_port,
+        background=background,
+        function_logs=not compact,
+        invocation_log=InvocationLog(sys.stdout) if compact else None,
+    )
     with cloud, LocalApi(cloud.stack, cloud.invoke, endpoint_url=cloud.endpoint_url, port=api_port) as api:
         user = demo.create_demo_user(cloud.client("cognito-idp"), cloud.stack.outputs)
         admins = cloud.stack.outputs.get("AdminGroupName")
@@ -125,7 +136,8 @@ def _started(
 
 def _protected_get_path(api: LocalApi) -> str | None:
     """The first GET route behind a Cognito authorizer with no path parameters, with a valid query."""
-    for route in sorted(api.routes.api.routes, key=lambda r: r.path):
+    # A route with a known valid query first (the counters), so the printed curl line answers 200.
+    for route in sorted(api.routes.api.routes, key=lambda r: (r.path not in CHECK_QUERIES, r.path)):
         if "{" in route.path or (route.path, "GET") not in api.routes.cognito:
             continue
         path: str = route.path
@@ -133,7 +145,7 @@ def _protected_get_path(api: LocalApi) -> str | None:
     return None
 
 
-def _print_banner(running: Running, path: str | None) -> None:
+def _print_banner(running: Running, path: str | None, token: str | None) -> None:
     from stratus_local import demo
 
     cloud, api, user = running.cloud, running.api, running.user
@@ -154,19 +166,29 @@ def _print_banner(running: Running, path: str | None) -> None:
     for name, value in sorted(stack.outputs.items()):
         # A deployed-style API URL output points nowhere locally; show where the local API answers.
         shown = f"{api.url}   (deployed: {value})" if "execute-api" in str(value) else value
+        if name == "WebAppUrl" and running.web is not None:  # likewise the distribution's URL
+            shown = f"{running.web.url}   (deployed: {value})"
         print(f"  Output        {name} = {shown}")
     for line in cloud.not_emulated:
         print(f"  NOT EMULATED  {line}")
     for line in api.routes.unenforced:
         print(f"  NOT ENFORCED  {line}")
-    print("\nTry it (another terminal):\n")
-    print(demo.example_commands(api.url, cloud.endpoint_url, stack.region, user, path))
+    if token is not None:
+        print(
+            f"\nTry it from another terminal (the demo user's ID token, valid {TOKEN_MINUTES} min; "
+            "type `token` here for a new one):\n"
+        )
+        print(demo.example_commands(api.url, token, path))
     print()
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-CONSOLE_HELP = "type: advance <N>[s|m|h|d] (move the local cloud's clock, e.g. advance 91d), quit"
+CONSOLE_HELP = (
+    "type: advance <N>[s|m|h|d] (move the local cloud's clock, e.g. advance 91d), "
+    "token (sign the demo user in again, print a fresh token), quit"
+)
+TOKEN_MINUTES = 60  # the app client's IdTokenValidity
 
 
 def _duration(text: str) -> float | None:
@@ -174,8 +196,9 @@ def _duration(text: str) -> float | None:
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)] if match else None
 
 
-def _console(cloud: LocalCloud, stop: threading.Event) -> None:
-    """Commands typed while `make local` runs: time travel for TTL-driven flows, or quit."""
+def _console(running: Running, stop: threading.Event, path: str | None) -> None:
+    """Commands typed while `make local` runs: time travel for TTL-driven flows, a new token, or quit."""
+    cloud = running.cloud
     for line in sys.stdin:
         words = line.split()
         seconds = _duration(words[1]) if len(words) == 2 and words[0] == "advance" else None
@@ -183,11 +206,35 @@ def _console(cloud: LocalCloud, stop: threading.Event) -> None:
             cloud.clock.advance(seconds)
             _drain(cloud)
             print(f"clock advanced by {words[1]}: it is now {cloud.clock.datetime():%Y-%m-%d %H:%M} UTC")
+        elif words == ["token"]:
+            _print_token(running, path)
         elif words and words[0] in {"quit", "exit"}:
             stop.set()
             return
         elif words:
             print(CONSOLE_HELP, flush=True)
+
+
+def _demo_token(running: Running) -> str:
+    """The demo user's ID token from a real sign-in (the pool's triggers run, as in AWS)."""
+    from stratus_local import demo
+
+    tokens = demo.sign_in(running.cloud.client("cognito-idp"), running.user)
+    _drain(running.cloud)
+    return tokens["IdToken"]
+
+
+def _print_token(running: Running, path: str | None) -> None:
+    from botocore.exceptions import ClientError
+
+    from stratus_local import demo
+
+    try:
+        token = _demo_token(running)
+    except ClientError as exc:
+        print(f"sign-in refused: {exc.response['Error'].get('Message', exc)}", flush=True)
+        return
+    print(demo.example_commands(running.api.url, token, path), flush=True)
 
 
 def _stop_on_signals() -> threading.Event:
@@ -217,14 +264,18 @@ def _up(args: argparse.Namespace) -> int:
     )
     stop = _stop_on_signals()
     # The cloud's own pump runs what falls due; the loop below also flushes batching windows.
+    compact = not args.verbose
     with _started(
-        args, moto_port=args.port, api_port=api_port, background=True, web_port=web_port
+        args, moto_port=args.port, api_port=api_port, background=True, compact=compact, web_port=web_port
     ) as running:
         cloud = running.cloud
         traffic = demo.DemoTraffic(
             Path(args.template).resolve().parent, cloud.stack.outputs, cloud.client("kinesis")
         )
-        _print_banner(running, _protected_get_path(running.api))
+        path = _protected_get_path(running.api)
+        _print_banner(running, path, _demo_token(running))
+        if compact:
+            print("One line per invocation below (`make local ARGS=--verbose` shows the functions' logs).")
         if traffic.available and args.seed_events > 0:
             traffic.send(args.seed_events)
             print(f"seeded {args.seed_events} web events into {traffic.stream}", flush=True)
@@ -237,7 +288,10 @@ def _up(args: argparse.Namespace) -> int:
         if running.web is not None:
             print(f"open the web app: {running.web.url}", flush=True)
         print(f"Ctrl-C (or SIGTERM) stops it; {CONSOLE_HELP}.\n", flush=True)
-        threading.Thread(target=_console, args=(cloud, stop), name="stratus-console", daemon=True).start()
+        console = threading.Thread(
+            target=_console, args=(running, stop, path), name="stratus-console", daemon=True
+        )
+        console.start()
         while not stop.wait(args.interval):
             if per_tick:
                 traffic.send(per_tick)
@@ -312,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
         "--traffic-rate", type=float, default=5.0, help="web events a second afterwards (0: none)"
     )
     up.add_argument("--interval", type=float, default=2.0, help="seconds between drains of pending events")
+    up.add_argument(
+        "--verbose", action="store_true", help="show the functions' own logs, not one line per invocation"
+    )
     up.set_defaults(run=_up)
 
     check = commands.add_parser(

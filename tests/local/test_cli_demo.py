@@ -38,17 +38,14 @@ def test_tampered_token_keeps_header_and_claims_but_not_the_signature() -> None:
     assert forged.split(".")[2] != token.split(".")[2]
 
 
-def test_example_signs_in_at_the_local_endpoint_then_calls_the_api_with_the_token() -> None:
-    user = demo.DemoUser("demo@example.com", "Abc-123-def-GHI", "us-east-1_pool", "client123")
+def test_example_is_a_ready_token_and_a_curl_call_needing_no_other_tool() -> None:
+    text = demo.example_commands("http://127.0.0.1:3000/v1", "eyJ.a.b", "/counters")
 
-    text = demo.example_commands(
-        "http://127.0.0.1:3000/v1", "http://127.0.0.1:4566", "us-east-1", user, "/counters"
-    )
-
-    assert "aws --endpoint-url http://127.0.0.1:4566 cognito-idp initiate-auth" in text
-    assert "--client-id client123 --auth-flow USER_PASSWORD_AUTH" in text
-    assert '"PASSWORD": "Abc-123-def-GHI"' in text
-    assert 'curl -s -H "Authorization: $TOKEN" "http://127.0.0.1:3000/v1/counters"' in text
+    assert text.splitlines() == [
+        "TOKEN='eyJ.a.b'",
+        'curl -s -H "Authorization: $TOKEN" "http://127.0.0.1:3000/v1/counters"',
+    ]
+    assert "aws " not in text
 
 
 def test_local_requests_only() -> None:
