@@ -257,10 +257,11 @@ def _up(args: argparse.Namespace) -> int:
         if args.api_port is not None
         else int(os.environ.get(API_PORT_VARIABLE, DEFAULT_API_PORT))
     )
+    # Free ports asked for the API (`--api-port 0`, as tests do) mean a free port for the web app too.
     web_port = (
         args.web_port
         if args.web_port is not None
-        else int(os.environ.get(WEB_PORT_VARIABLE, DEFAULT_WEB_PORT))
+        else int(os.environ.get(WEB_PORT_VARIABLE, DEFAULT_WEB_PORT if api_port else 0))
     )
     stop = _stop_on_signals()
     # The cloud's own pump runs what falls due; the loop below also flushes batching windows.
@@ -359,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         "--web-port",
         type=int,
         default=None,
-        help=f"web app port, / the app and /api/ the API (default {DEFAULT_WEB_PORT}, {WEB_PORT_VARIABLE})",
+        help=f"web app port, / the app and /api/ the API (default {DEFAULT_WEB_PORT}, {WEB_PORT_VARIABLE}; "
+        "a free one with --api-port 0)",
     )
     up.add_argument("--seed-events", type=int, default=200, help="web events put into the stream at start")
     up.add_argument(
