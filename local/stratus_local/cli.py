@@ -135,14 +135,16 @@ def _started(
 
 
 def _protected_get_path(api: LocalApi) -> str | None:
-    """The first GET route behind a Cognito authorizer with no path parameters, with a valid query."""
-    # A route with a known valid query first (the counters), so the printed curl line answers 200.
-    for route in sorted(api.routes.api.routes, key=lambda r: (r.path not in CHECK_QUERIES, r.path)):
-        if "{" in route.path or (route.path, "GET") not in api.routes.cognito:
-            continue
-        path: str = route.path
-        return path + CHECK_QUERIES.get(path, "")
-    return None
+    """The route the banner's example and the check call: a GET behind a Cognito authorizer with no path
+    parameters, the ones with a known query (the counters) first, then the first in path order."""
+    paths = sorted(
+        route.path
+        for route in api.routes.api.routes
+        if "{" not in route.path and (route.path, "GET") in api.routes.cognito
+    )
+    preferred = [path for path in CHECK_QUERIES if path in paths]
+    chosen = (preferred or paths or [None])[0]
+    return None if chosen is None else chosen + CHECK_QUERIES.get(chosen, "")
 
 
 def _print_banner(running: Running, path: str | None, token: str | None) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import string
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -57,3 +59,22 @@ def test_parameter_overrides_must_be_name_value() -> None:
     assert cli._parameters(["A=1", "B=x=y"]) == {"A": "1", "B": "x=y"}
     with pytest.raises(SystemExit, match="Name=Value"):
         cli._parameters(["oops"])
+
+
+def _api_with(*paths: str, open_paths: tuple[str, ...] = ()) -> Any:
+    routes = [SimpleNamespace(path=p) for p in (*paths, *open_paths)]
+    cognito = {(p, "GET"): object() for p in paths}
+    return SimpleNamespace(routes=SimpleNamespace(api=SimpleNamespace(routes=routes), cognito=cognito))
+
+
+def test_the_example_route_is_the_counters_query_whatever_sorts_first() -> None:
+    api = _api_with("/conversations", "/counters", "/documents/{documentId}")
+
+    assert cli._protected_get_path(api) == "/counters" + cli.CHECK_QUERIES["/counters"]
+
+
+def test_without_counters_the_first_protected_route_without_parameters_is_used() -> None:
+    api = _api_with("/webhooks/endpoints", "/documents", open_paths=("/health",))
+
+    assert cli._protected_get_path(api) == "/documents"
+    assert cli._protected_get_path(_api_with(open_paths=("/health",))) is None
