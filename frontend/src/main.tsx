@@ -5,6 +5,8 @@ import { loadConfig } from "./config";
 import "./styles.css";
 
 const root = createRoot(document.getElementById("root")!);
+// The dashboard is the first page: fetch its chunk while config.json loads, not after.
+if (window.location.pathname === "/") void import("./pages/dashboard/DashboardPage");
 loadConfig()
   .then(() =>
     root.render(
