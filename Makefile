@@ -14,8 +14,12 @@ export PYTHONPATH := $(abspath local):$(abspath layers/shared)
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 BUILD := .build
 FUNCTION_DIRS := $(sort $(dir $(wildcard functions/*/app.py)))
+WEB := frontend
+# `make deploy-web STACK_NAME=...`: the deployed stack whose bucket and distribution get the build.
+STACK_NAME ?=
 
-.PHONY: help install lint test unit build translate local bench deploy clean
+.PHONY: help install lint test unit build translate local bench deploy clean \
+	web-install web-types web-build web-test deploy-web
 
 help:
 	@echo "make install  create .venv (python3.13) from pinned requirements"
@@ -25,6 +29,8 @@ help:
 	@echo "make local    run the whole application on this machine (no AWS, no Docker)"
 	@echo "make bench    benchmarks that print figures against an in-run baseline"
 	@echo "make deploy   sam build && sam deploy (ENV=dev|prod, default: default)"
+	@echo "make deploy-web STACK_NAME=<stack>  build the web app, upload it and its config.json"
+	@echo "make web-types  regenerate the API's OpenAPI document and the web app's types from it"
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 
@@ -39,6 +45,29 @@ $(CHECKOV_VENV)/.installed: requirements/checkov.txt requirements/checkov-constr
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements/checkov.txt -c requirements/checkov-constraints.txt
 	touch $@
+
+# ---- the web app (frontend/): npm packages from the committed lockfile only ----
+$(WEB)/node_modules/.installed: $(WEB)/package-lock.json $(WEB)/package.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $@
+
+web-install: $(WEB)/node_modules/.installed
+
+web-types: install web-install
+	python tools/openapi.py --output $(WEB)/src/api/openapi.json
+	cd $(WEB) && npx openapi-typescript src/api/openapi.json -o src/api/schema.d.ts
+
+web-build: web-install
+	cd $(WEB) && npm run build
+
+# Vitest, and the check that the committed OpenAPI document still matches the handlers.
+web-test: install web-install
+	python tools/openapi.py --check $(WEB)/src/api/openapi.json
+	cd $(WEB) && npx vitest run
+
+deploy-web: install web-build
+	@test -n "$(STACK_NAME)" || { echo "usage: make deploy-web STACK_NAME=<deployed stack>"; exit 2; }
+	python tools/deploy_web.py --stack-name $(STACK_NAME) --dist $(WEB)/dist
 
 translate: install
 	mkdir -p $(BUILD)
@@ -62,14 +91,14 @@ build: install
 unit: install
 	pytest tests/unit -q
 
-test: install lint build
+test: install lint build web-build web-test
 	pytest -q
 
 # ARGS passes options through, e.g. make local ARGS=--verbose (the functions' own logs).
-local: install
+local: install web-build
 	python -m stratus_local up $(ARGS)
 
-bench: install
+bench: install web-build
 	python -m benchmarks
 
 ENV ?= default
@@ -77,4 +106,4 @@ deploy: build
 	sam deploy --config-env $(ENV)
 
 clean:
-	rm -rf $(BUILD) .aws-sam .mypy_cache .ruff_cache
+	rm -rf $(BUILD) .aws-sam .mypy_cache .ruff_cache $(WEB)/dist test-results

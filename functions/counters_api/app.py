@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from dal import DynamoCounterStore
 from logic import parse_query, series
-from models import CountersApiSettings, InvalidQueryError
+from models import CountersApiSettings, CountersResponse, InvalidQueryError
 
 from stratus_shared.api import rest_resolver
 from stratus_shared.config import load_settings
@@ -19,7 +19,16 @@ from stratus_shared.observability import logger, metrics, tracer
 app = rest_resolver()
 
 
-@app.get("/counters")
+# The response model is declared for the OpenAPI document the web app's types are generated from.
+@app.get(
+    "/counters",
+    responses={
+        200: {
+            "description": "One series per event",
+            "content": {"application/json": {"model": CountersResponse}},
+        }
+    },
+)
 def get_counters(
     events: Annotated[str, Query(min_length=1, max_length=400)],
     hours: Annotated[int, Query()] = 24,

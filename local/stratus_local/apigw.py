@@ -319,6 +319,7 @@ class LocalApi:
         self._requested_port = port
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self.wsgi_app: Any = None
 
     @property
     def stage(self) -> str | None:
@@ -357,9 +358,9 @@ class LocalApi:
             stderr=StreamWriter(sys.stderr),
         )
         service.create()
-        self._server = make_server(
-            self.host, self._requested_port, _StagePrefix(service._app, self.stage), threaded=True
-        )
+        # Also reachable in-process: the web app's server hands it /api/... (stratus_local.webapp).
+        self.wsgi_app = _StagePrefix(service._app, self.stage)
+        self._server = make_server(self.host, self._requested_port, self.wsgi_app, threaded=True)
         # samcli puts the port into each event (X-Forwarded-Port); give it the one actually bound.
         service.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-api", daemon=True)

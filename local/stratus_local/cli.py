@@ -29,9 +29,12 @@ if TYPE_CHECKING:
     from stratus_local.apigw import LocalApi
     from stratus_local.cloud import LocalCloud
     from stratus_local.demo import DemoUser
+    from stratus_local.webapp import LocalWebApp
 
 DEFAULT_API_PORT = 3000  # what `sam local start-api` uses
 API_PORT_VARIABLE = "STRATUS_API_PORT"
+DEFAULT_WEB_PORT = 8080
+WEB_PORT_VARIABLE = "STRATUS_WEB_PORT"
 # A valid counters query (the demo stream's event names); other protected routes are called bare.
 CHECK_QUERIES = {"/counters": "?events=page%20view,click&hours=1&resolution=minute"}
 
@@ -51,6 +54,8 @@ class Running:
     api: LocalApi
     user: DemoUser
     started_in: float
+    web: LocalWebApp | None = None
+    web_missing: str = ""
 
 
 def _parameters(pairs: Sequence[str]) -> dict[str, str]:
@@ -64,6 +69,31 @@ def _parameters(pairs: Sequence[str]) -> dict[str, str]:
 
 
 @contextmanager
+def _web(
+    args: argparse.Namespace, cloud: LocalCloud, api: LocalApi, port: int | None
+) -> Iterator[LocalWebApp | str]:
+    """The built web app and the API on one port (as CloudFront serves them), or why it is not served."""
+    from stratus_local import webapp
+
+    dist = Path(args.template).resolve().parent / "frontend" / "dist"
+    if port is None:
+        yield "not requested"
+    elif webapp.HEADERS_POLICY not in cloud.stack.translated.resources:
+        yield "EnableWebApp is false"
+    elif not (dist / "index.html").is_file():
+        yield f"{dist} is not built (make web-build)"
+    else:
+        app = webapp.WebApp(
+            dist,
+            api.wsgi_app,
+            webapp.app_config(cloud.stack, cloud.endpoint_url),
+            webapp.security_headers(cloud.stack, cloud.endpoint_url),
+        )
+        with webapp.LocalWebApp(app, port=port) as web:
+            yield web
+
+
+@contextmanager
 def _started(
     args: argparse.Namespace,
     *,
@@ -71,8 +101,9 @@ def _started(
     api_port: int,
     background: bool,
     compact: bool = False,
+    web_port: int | None = None,
 ) -> Iterator[Running]:
-    """Local cloud + local API + demo user; everything stopped again on the way out.
+    """Local cloud + local API + web app + demo user; everything stopped again on the way out.
 
     `compact`: one line per invocation on the terminal instead of the functions' own logs."""
     from stratus_local import demo
@@ -92,7 +123,15 @@ def _started(
     )
     with cloud, LocalApi(cloud.stack, cloud.invoke, endpoint_url=cloud.endpoint_url, port=api_port) as api:
         user = demo.create_demo_user(cloud.client("cognito-idp"), cloud.stack.outputs)
-        yield Running(cloud, api, user, time.perf_counter() - began)
+        admins = cloud.stack.outputs.get("AdminGroupName")
+        if admins:  # the demo user sees every page of the web app, the admin view included
+            cloud.client("cognito-idp").admin_add_user_to_group(
+                UserPoolId=user.pool_id, Username=user.username, GroupName=str(admins)
+            )
+        with _web(args, cloud, api, web_port) as web:
+            served = web if not isinstance(web, str) else None
+            missing = web if isinstance(web, str) else ""
+            yield Running(cloud, api, user, time.perf_counter() - began, served, missing)
 
 
 def _protected_get_path(api: LocalApi) -> str | None:
@@ -122,9 +161,15 @@ def _print_banner(running: Running, path: str | None, token: str | None) -> None
         print(f"                  {line}")
     print(f"  User pool     {user.pool_id}   app client {user.client_id}")
     print(f"  Demo user     {user.username}   password {user.password}")
+    if running.web is not None:
+        print(f"  Web app  {running.web.url}   (sign in as {user.username} with the password above; admin)")
+    elif running.web_missing:
+        print(f"  Web app       not served: {running.web_missing}")
     for name, value in sorted(stack.outputs.items()):
         # A deployed-style API URL output points nowhere locally; show where the local API answers.
         shown = f"{api.url}   (deployed: {value})" if "execute-api" in str(value) else value
+        if name == "WebAppUrl" and running.web is not None:  # likewise the distribution's URL
+            shown = f"{running.web.url}   (deployed: {value})"
         print(f"  Output        {name} = {shown}")
     for line in cloud.not_emulated:
         print(f"  NOT EMULATED  {line}")
@@ -214,10 +259,18 @@ def _up(args: argparse.Namespace) -> int:
         if args.api_port is not None
         else int(os.environ.get(API_PORT_VARIABLE, DEFAULT_API_PORT))
     )
+    # Free ports asked for the API (`--api-port 0`, as tests do) mean a free port for the web app too.
+    web_port = (
+        args.web_port
+        if args.web_port is not None
+        else int(os.environ.get(WEB_PORT_VARIABLE, DEFAULT_WEB_PORT if api_port else 0))
+    )
     stop = _stop_on_signals()
     # The cloud's own pump runs what falls due; the loop below also flushes batching windows.
     compact = not args.verbose
-    with _started(args, moto_port=args.port, api_port=api_port, background=True, compact=compact) as running:
+    with _started(
+        args, moto_port=args.port, api_port=api_port, background=True, compact=compact, web_port=web_port
+    ) as running:
         cloud = running.cloud
         traffic = demo.DemoTraffic(
             Path(args.template).resolve().parent, cloud.stack.outputs, cloud.client("kinesis")
@@ -235,6 +288,8 @@ def _up(args: argparse.Namespace) -> int:
         per_tick = max(0, round(args.traffic_rate * args.interval)) if traffic.available else 0
         if per_tick:
             print(f"putting {per_tick} events every {args.interval:g} s; counters move as they drain")
+        if running.web is not None:
+            print(f"open the web app: {running.web.url}", flush=True)
         print(f"Ctrl-C (or SIGTERM) stops it; {CONSOLE_HELP}.\n", flush=True)
         console = threading.Thread(
             target=_console, args=(running, stop, path), name="stratus-console", daemon=True
@@ -302,6 +357,13 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=None,
         help=f"API port (default {DEFAULT_API_PORT}, {API_PORT_VARIABLE})",
+    )
+    up.add_argument(
+        "--web-port",
+        type=int,
+        default=None,
+        help=f"web app port, / the app and /api/ the API (default {DEFAULT_WEB_PORT}, {WEB_PORT_VARIABLE}; "
+        "a free one with --api-port 0)",
     )
     up.add_argument("--seed-events", type=int, default=200, help="web events put into the stream at start")
     up.add_argument(

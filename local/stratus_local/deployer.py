@@ -47,6 +47,12 @@ SERVED_LOCALLY = {
     "AWS::ApiGateway::Deployment",
     "AWS::ApiGateway::Stage",
     "AWS::ApiGateway::Authorizer",
+    # The web app's hosting: `stratus_local.webapp` serves the app and the API on one port instead.
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudFront::Function",
+    "AWS::CloudFront::CachePolicy",
+    "AWS::CloudFront::ResponseHeadersPolicy",
+    "AWS::CloudFront::OriginAccessControl",
 }
 
 
@@ -207,6 +213,14 @@ class _Creator:
         elif kind == "AWS::ApiGateway::RestApi":
             refs[logical_id] = logical_id.lower()[:10]
             attrs[f"{logical_id}.RootResourceId"] = "root"
+        elif kind.startswith("AWS::CloudFront::"):
+            ident = logical_id.upper()[:14]
+            refs[logical_id] = ident
+            attrs[f"{logical_id}.Id"] = ident
+            attrs[f"{logical_id}.DomainName"] = f"{ident.lower()}.cloudfront.net"
+            attrs[f"{logical_id}.FunctionMetadata.FunctionARN"] = (
+                f"arn:aws:cloudfront::{self.stack.account_id}:function/{self.name(logical_id)}"
+            )
         else:
             refs[logical_id] = self.name(logical_id)
             attrs[f"{logical_id}.Arn"] = self.arn(kind.split("::")[1].lower(), self.name(logical_id))

@@ -37,6 +37,7 @@ ALL_CAPABILITIES: dict[str, str] = {
     "StrictInactivityMode": "true",
     "EnableStreamReplication": "true",
     "EnableCounters": "true",
+    "EnableWebApp": "true",
 }
 
 # (function folder, case name) -> EventCase
@@ -50,3 +51,7 @@ CASES.update(_REMEDIATION_CASES)
 from tests.integration.replication.event_cases import CASES as _REPLICATION_CASES  # noqa: E402
 
 CASES.update(_REPLICATION_CASES)
+
+from tests.integration.webapp.event_cases import CASES as _WEBAPP_CASES  # noqa: E402
+
+CASES.update(_WEBAPP_CASES)

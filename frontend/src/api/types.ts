@@ -1,0 +1,13 @@
+// Request and response types, generated from the handlers' OpenAPI document (tools/openapi.py ->
+// openapi.json -> openapi-typescript -> schema.d.ts; `make web-types`). Never retyped by hand.
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
+
+export type CountersResponse = Schemas["CountersResponse"];
+export type Series = Schemas["Series"];
+export type Point = Schemas["Point"];
+export type Resolution = Schemas["Resolution"];
+export type AdminUser = Schemas["AdminUser"];
+export type AdminUsersPage = Schemas["AdminUsersPage"];
+export type EnabledUser = Schemas["EnabledUser"];

@@ -1,0 +1,210 @@
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { Link, useSearch } from "wouter";
+import { navigate } from "wouter/use-browser-location";
+import { del, get, post } from "../../api/client";
+import { asPage, type Answer, type ChatMessage, type Citation, type Conversation, type DocumentItem, type Page } from "../../api/pending";
+import { Notice } from "../../components/Notice";
+import { asApiError, useResource } from "../../components/useResource";
+
+interface Turn {
+  question: string;
+  answer?: Answer;
+  pending?: boolean;
+}
+
+/** History as question/answer turns, whichever shape the messages route gives each message. */
+export function toTurns(messages: ChatMessage[]): Turn[] {
+  const turns: Turn[] = [];
+  for (const m of messages) {
+    if (m.question !== undefined && m.answer !== undefined) turns.push({ question: m.question, answer: { answer: m.answer, citations: m.citations ?? [], mode: "" } });
+    else if (m.role === "user") turns.push({ question: m.content ?? m.question ?? "" });
+    else if (m.role === "assistant") {
+      const last = turns[turns.length - 1];
+      const answer = { answer: m.content ?? m.answer ?? "", citations: m.citations ?? [], mode: "" };
+      if (last && !last.answer) last.answer = answer;
+      else turns.push({ question: "", answer });
+    }
+  }
+  return turns;
+}
+
+function CitationChip({ citation, documents }: { citation: Citation; documents: Map<string, DocumentItem> }) {
+  const [error, setError] = useState("");
+  const name = documents.get(citation.documentId)?.name ?? "document";
+  async function open() {
+    // A fresh short-lived link each time; the browser's PDF viewer opens it at the page.
+    const win = window.open("", "_blank");
+    try {
+      const doc = await get<DocumentItem>(`/documents/${encodeURIComponent(citation.documentId)}`);
+      if (win) win.location.href = `${doc.downloadUrl}#page=${citation.page}`;
+    } catch (e) {
+      win?.close();
+      setError(asApiError(e).message);
+    }
+  }
+  return (
+    <>
+      <button type="button" className="chip" onClick={() => void open()} title={citation.snippet} aria-label={`Open ${name} at page ${citation.page}`} data-page={citation.page}>
+        {name} p. {citation.page}
+      </button>
+      {error ? <span role="alert" className="error">{error}</span> : null}
+    </>
+  );
+}
+
+export default function ChatPage({ conversationId }: { conversationId?: string }) {
+  const search = useSearch();
+  const preselected = new URLSearchParams(search).get("documents")?.split(",").filter(Boolean) ?? [];
+  const docs = useResource<Page<DocumentItem>>("chat-docs", (signal) => get<Page<DocumentItem> | DocumentItem[]>("/documents", { signal }).then(asPage));
+  const conversations = useResource<Page<Conversation>>("conversations", (signal) => get<Page<Conversation> | Conversation[]>("/conversations", { signal }).then(asPage));
+  const history = useResource<Turn[]>(`history:${conversationId ?? ""}`, async (signal) =>
+    conversationId ? toTurns(asPage(await get<Page<ChatMessage> | ChatMessage[]>(`/conversations/${encodeURIComponent(conversationId)}/messages`, { signal })).items) : [],
+  );
+  const [turns, setTurns] = useState<Turn[]>([]);
+  const [error, setError] = useState<Error | null>(null);
+  const [question, setQuestion] = useState("");
+  const lastQuestion = useRef("");
+  const end = useRef<HTMLDivElement>(null);
+  useEffect(() => setTurns(history.data ?? []), [history.data]);
+  useEffect(() => end.current?.scrollIntoView?.({ block: "nearest" }), [turns.length]);
+
+  const documents = new Map((docs.data?.items ?? []).map((d) => [d.documentId, d]));
+  const ready = (docs.data?.items ?? []).filter((d) => d.status === "READY");
+  const pending = turns.some((t) => t.pending);
+
+  async function start(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const ids = new FormData(event.currentTarget).getAll("doc").map(String);
+    if (!ids.length) return setError(new Error("Choose at least one ready document."));
+    try {
+      const created = await post<{ conversationId: string }>("/conversations", { documentIds: ids });
+      await conversations.reload();
+      navigate(`/chat/${encodeURIComponent(created.conversationId)}`);
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  }
+
+  async function ask(text: string) {
+    if (!conversationId || !text.trim() || pending) return;
+    lastQuestion.current = text;
+    setError(null);
+    setQuestion("");
+    setTurns((t) => [...t, { question: text, pending: true }]);
+    try {
+      const answer = await post<Answer>(`/conversations/${encodeURIComponent(conversationId)}/messages`, { question: text });
+      setTurns((t) => t.map((turn, i) => (i === t.length - 1 ? { question: text, answer } : turn)));
+    } catch (e) {
+      setTurns((t) => t.slice(0, -1));
+      setQuestion(text);
+      setError(asApiError(e));
+    }
+  }
+
+  function onKey(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      void ask(question);
+    }
+  }
+
+  async function remove(id: string) {
+    try {
+      await del(`/conversations/${encodeURIComponent(id)}`);
+      await conversations.reload();
+      if (id === conversationId) navigate("/chat");
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  }
+
+  const current = conversations.data?.items.find((c) => c.conversationId === conversationId);
+  return (
+    <>
+      <h1>Chat</h1>
+      <div className="chat-layout">
+        <nav aria-label="Conversations" className="conversations">
+          <h2>Conversations</h2>
+          <ul>
+            {(conversations.data?.items ?? []).map((c) => (
+              <li key={c.conversationId}>
+                <Link href={`/chat/${encodeURIComponent(c.conversationId)}`} aria-current={c.conversationId === conversationId ? "page" : undefined}>
+                  {c.title || c.documentIds.map((id) => documents.get(id)?.name ?? id).join(", ")}
+                </Link>{" "}
+                <button type="button" className="link" onClick={() => void remove(c.conversationId)} aria-label={`Delete conversation ${c.title || c.conversationId}`}>
+                  Delete
+                </button>
+              </li>
+            ))}
+          </ul>
+          <Link href="/chat">New conversation</Link>
+        </nav>
+        <section className="conversation" aria-label="Conversation">
+          <Notice error={error ?? docs.error ?? conversations.error ?? history.error} onRetry={() => (lastQuestion.current && error ? void ask(lastQuestion.current) : void history.reload())} />
+          {!conversationId ? (
+            <form onSubmit={start}>
+              <fieldset>
+                <legend>Ask about these documents</legend>
+                {ready.length ? (
+                  ready.map((d) => (
+                    <label key={d.documentId} className="check">
+                      <input type="checkbox" name="doc" value={d.documentId} defaultChecked={preselected.includes(d.documentId)} /> {d.name}
+                    </label>
+                  ))
+                ) : (
+                  <p>
+                    No ready documents yet. <Link href="/documents">Upload one</Link>.
+                  </p>
+                )}
+              </fieldset>
+              <button type="submit" disabled={!ready.length}>
+                Start the conversation
+              </button>
+            </form>
+          ) : (
+            <>
+              {current ? <p className="meta">About: {current.documentIds.map((id) => documents.get(id)?.name ?? id).join(", ")}</p> : null}
+              <ol className="turns" aria-live="polite">
+                {turns.map((t, i) => (
+                  <li key={i}>
+                    {t.question ? <p className="question">{t.question}</p> : null}
+                    {t.pending ? (
+                      <p className="answer" role="status">
+                        Thinking…
+                      </p>
+                    ) : t.answer ? (
+                      <div className="answer">
+                        <p>{t.answer.answer}</p>
+                        {t.answer.citations.length ? (
+                          <p className="citations" aria-label="Sources">
+                            {t.answer.citations.map((c, j) => (
+                              <CitationChip key={j} citation={c} documents={documents} />
+                            ))}
+                          </p>
+                        ) : null}
+                      </div>
+                    ) : null}
+                  </li>
+                ))}
+              </ol>
+              <div ref={end} />
+              <form
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void ask(question);
+                }}
+                className="ask"
+              >
+                <label htmlFor="question">Your question (Enter sends, Shift+Enter for a new line)</label>
+                <textarea id="question" value={question} onChange={(e) => setQuestion(e.target.value)} onKeyDown={onKey} rows={2} maxLength={2000} />
+                <button type="submit" disabled={pending || !question.trim()} aria-busy={pending}>
+                  {pending ? "Waiting for the answer…" : "Send"}
+                </button>
+              </form>
+            </>
+          )}
+        </section>
+      </div>
+    </>
+  );
+}
