@@ -16,7 +16,9 @@ from models import RelaySettings
 from stratus_shared.webhooks import OutboxEvent, outbox_event
 
 # (source, detail-type) -> webhook event type. Capabilities that publish on EventBridge add theirs.
-RELAYED = {("stratus.inactive-user-remediation", "Inactive User Disabled"): ("user.disabled", "/stratus/remediation")}
+RELAYED = {
+    ("stratus.inactive-user-remediation", "Inactive User Disabled"): ("user.disabled", "/stratus/remediation")
+}
 
 
 class NotRelayedError(Exception):
@@ -27,7 +29,9 @@ class Outbox(Protocol):
     def put(self, event: OutboxEvent) -> bool: ...
 
 
-def relay(event: EventBridgeEvent, settings: RelaySettings, outbox: Outbox, now: Callable[[], datetime]) -> dict[str, Any]:
+def relay(
+    event: EventBridgeEvent, settings: RelaySettings, outbox: Outbox, now: Callable[[], datetime]
+) -> dict[str, Any]:
     mapping = RELAYED.get((event.source, event.detail_type))
     if mapping is None:
         raise NotRelayedError(f"{event.source} / {event.detail_type}")

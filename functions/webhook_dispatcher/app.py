@@ -38,4 +38,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     def record_handler(record: DynamoDBRecord) -> str:
         return reporter.process(str(record.dynamodb.sequence_number if record.dynamodb else ""))
 
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -86,7 +86,9 @@ class Dispatcher:
         fanouts = [parse_record(r) for r in records]
         for fanout in fanouts:
             if fanout.rejected:
-                logger.error("outbox record rejected", extra={"sequence": fanout.sequence, "reason": fanout.rejected})
+                logger.error(
+                    "outbox record rejected", extra={"sequence": fanout.sequence, "reason": fanout.rejected}
+                )
                 metrics.add_metric(name="WebhookOutboxRecordsRejected", unit=MetricUnit.Count, value=1)
         valid = [f for f in fanouts if f.event is not None and not f.rejected]
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="webhook-dispatch") as pool:
@@ -105,7 +107,11 @@ class Dispatcher:
                 for subscriber in subscribers[event.tenant_id]:
                     if subscriber.takes(event.event_type):
                         fanout.tasks.append(
-                            DeliveryTask(tenantId=event.tenant_id, messageId=event.id, endpointId=subscriber.endpoint_id)
+                            DeliveryTask(
+                                tenant_id=event.tenant_id,
+                                message_id=event.id,
+                                endpoint_id=subscriber.endpoint_id,
+                            )
                         )
                         states.append((fanout, pending_state(event, subscriber.endpoint_id, queued_at)))
             self._write_states(states, pool)
@@ -117,7 +123,9 @@ class Dispatcher:
 
     def _write_states(self, states: list[tuple[Fanout, dict[str, Any]]], pool: ThreadPoolExecutor) -> None:
         chunks = [states[i : i + 25] for i in range(0, len(states), 25)]
-        for chunk, failed in zip(chunks, pool.map(lambda c: self.store.write_items([s for _, s in c]), chunks), strict=True):
+        for chunk, failed in zip(
+            chunks, pool.map(lambda c: self.store.write_items([s for _, s in c]), chunks), strict=True
+        ):
             unwritten = {(i["pk"]["S"], i["sk"]["S"]) for i in failed}
             for fanout, state in chunk:
                 if (state["pk"]["S"], state["sk"]["S"]) in unwritten:
@@ -128,7 +136,7 @@ class Dispatcher:
             assert fanout.event is not None
             try:
                 self.store.mark_dispatched(fanout.event.id, at)
-            except Exception as exc:  # noqa: BLE001 - reported on the record, retried by Lambda
+            except Exception as exc:
                 fanout.error = f"{type(exc).__name__}: {exc}"
 
         list(pool.map(mark, fanouts))
@@ -141,7 +149,7 @@ class Dispatcher:
         def send(chunk: list[tuple[Fanout, DeliveryTask]]) -> list[DeliveryTask]:
             try:
                 return self.queue.send_batch([task for _, task in chunk])
-            except Exception as exc:  # noqa: BLE001 - every task of the chunk counts as not queued
+            except Exception as exc:
                 logger.warning("delivery tasks not queued", extra={"error": f"{type(exc).__name__}: {exc}"})
                 return [task for _, task in chunk]
 

@@ -16,11 +16,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dal import OperationalEvents, Retries, WebhookStore, secret_keys
 from logic import Sender
 from models import SenderSettings
+from transport import post
 
 from stratus_shared import clock
 from stratus_shared.config import load_settings
 from stratus_shared.observability import logger, metrics, tracer
-from transport import post
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -36,15 +36,15 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     settings = load_settings(SenderSettings)
     sender = Sender(
         settings,
-        WebhookStore(settings.webhook_table_name, settings.outbox_table_name),
-        Retries(
+        store=WebhookStore(settings.webhook_table_name, settings.outbox_table_name),
+        retries=Retries(
             settings.delivery_queue_url,
             settings.delivery_queue_arn,
-            settings.schedule_group_name,
-            settings.scheduler_role_arn,
+            group=settings.schedule_group_name,
+            role_arn=settings.scheduler_role_arn,
         ),
-        secret_keys,
-        OperationalEvents(settings.event_bus_name),
+        keys=secret_keys,
+        events=OperationalEvents(settings.event_bus_name),
         post=partial(
             post,
             allow_loopback=settings.allow_loopback_targets,
@@ -61,4 +61,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
             raise DeliveryNotRecordedError(problem)
         return "done"
 
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -126,7 +126,9 @@ class WebhookStore:
         """Put every item (25 a call, unprocessed ones retried); returns the (pk, sk) never written."""
         unwritten: set[tuple[str, str]] = set()
         for start in range(0, len(items), WRITE_BATCH_LIMIT):
-            requests = [{"PutRequest": {"Item": to_item(i)}} for i in items[start : start + WRITE_BATCH_LIMIT]]
+            requests = [
+                {"PutRequest": {"Item": to_item(i)}} for i in items[start : start + WRITE_BATCH_LIMIT]
+            ]
             for attempt in range(ATTEMPTS):
                 try:
                     answer = self.dynamodb.batch_write_item(RequestItems={self.table: requests})
@@ -139,7 +141,9 @@ class WebhookStore:
                 if not requests:
                     break
                 time.sleep(aws.full_jitter(attempt, base=0.05, cap=1.0))
-            unwritten |= {(r["PutRequest"]["Item"]["pk"]["S"], r["PutRequest"]["Item"]["sk"]["S"]) for r in requests}
+            unwritten |= {
+                (r["PutRequest"]["Item"]["pk"]["S"], r["PutRequest"]["Item"]["sk"]["S"]) for r in requests
+            }
         return unwritten
 
     def update_endpoint(
@@ -172,8 +176,9 @@ class WebhookStore:
     def take_tokens(self, tenant_id: str, endpoint_id: str, second: int, wanted: int, limit: int) -> int:
         """Up to `wanted` sends in this second of an endpoint's rate limit, counted across containers."""
         counter_key = key(attempts_pk(tenant_id, endpoint_id), rate_sk(second))
-        for take in (wanted, None):
-            if take is None:  # all did not fit: take what is left
+        for first in (True, False):
+            take = wanted
+            if not first:  # all did not fit: take what is left
                 current = self.dynamodb.get_item(TableName=self.table, Key=counter_key, ConsistentRead=True)
                 used = int(current.get("Item", {}).get("count", {}).get("N", "0"))
                 take = min(wanted, limit - used)
@@ -211,6 +216,7 @@ class Retries:
         self,
         queue_url: str,
         queue_arn: str,
+        *,
         group: str,
         role_arn: str,
         sqs: Any | None = None,
@@ -239,7 +245,11 @@ class Retries:
                     answer = self.sqs.send_message_batch(
                         QueueUrl=self.queue_url,
                         Entries=[
-                            {"Id": i, "MessageBody": task.body(), "DelaySeconds": min(MAX_SQS_DELAY, max(0, delay))}
+                            {
+                                "Id": i,
+                                "MessageBody": task.body(),
+                                "DelaySeconds": min(MAX_SQS_DELAY, max(0, delay)),
+                            }
                             for i, (task, delay) in pending.items()
                         ],
                     )
@@ -255,7 +265,9 @@ class Retries:
 
     def schedule(self, task: DeliveryTask, at: datetime) -> None:
         """A one-time schedule that puts the task back on the queue at `at` and then deletes itself."""
-        digest = hashlib.sha256(f"{task.tenant_id}/{task.message_id}/{task.endpoint_id}/{task.round}/{task.attempt}".encode())
+        digest = hashlib.sha256(
+            f"{task.tenant_id}/{task.message_id}/{task.endpoint_id}/{task.round}/{task.attempt}".encode()
+        )
         name = "wh-" + digest.hexdigest()[:40]
         try:
             self.scheduler.create_schedule(

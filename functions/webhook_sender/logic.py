@@ -54,7 +54,12 @@ class Store(Protocol):
     def load(self, tasks: Iterable[DeliveryTask]) -> Any: ...
     def write(self, items: list[dict[str, Any]]) -> set[tuple[str, str]]: ...
     def update_endpoint(
-        self, tenant_id: str, endpoint_id: str, changes: dict[str, Any], condition: str, values: dict[str, Any] | None = None
+        self,
+        tenant_id: str,
+        endpoint_id: str,
+        changes: dict[str, Any],
+        condition: str,
+        values: dict[str, Any] | None = None,
     ) -> bool: ...
     def take_tokens(self, tenant_id: str, endpoint_id: str, second: int, wanted: int, limit: int) -> int: ...
 
@@ -78,17 +83,19 @@ Post = Callable[[str, bytes, dict[str, str]], HttpResult]
 def sign(keys: list[bytes], message_id: str, timestamp: int, body: bytes) -> str:
     """`webhook-signature`: one `v1,<base64 HMAC-SHA256 of id.timestamp.body>` per key, space-separated."""
     signed = f"{message_id}.{timestamp}.".encode() + body
-    return " ".join("v1," + base64.b64encode(hmac.new(k, signed, hashlib.sha256).digest()).decode() for k in keys)
+    return " ".join(
+        "v1," + base64.b64encode(hmac.new(k, signed, hashlib.sha256).digest()).decode() for k in keys
+    )
 
 
 def scheduled_delay(failed_attempt: int, rng: random.Random | None = None) -> float:
     """Seconds before the attempt after `failed_attempt` (1-based), jittered by +-20 %."""
     base = RETRY_SCHEDULE_SECONDS[failed_attempt - 1]
-    return base * (rng or random).uniform(1 - JITTER, 1 + JITTER)  # noqa: S311 - jitter, not security
+    return base * (rng or random).uniform(1 - JITTER, 1 + JITTER)
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """`Retry-After` as seconds (delta-seconds or an HTTP date), clamped to 5 s .. 24 h; None if absent/bad."""
+    """`Retry-After` (delta-seconds or an HTTP date) as seconds, clamped to 5 s .. 24 h; None if absent."""
     if not value:
         return None
     text = value.strip()
@@ -114,8 +121,12 @@ def next_delay(result: HttpResult, attempt: int, now: datetime, rng: random.Rand
 
 
 def signing_keys(endpoint: dict[str, Any], now: datetime, keys: Keys) -> list[bytes]:
-    """Every secret still signing at `now` (the current one, and old ones during their grace), newest first."""
-    context = {"tenantId": endpoint["tenantId"], "endpointId": endpoint["endpointId"], "purpose": "webhook-signing"}
+    """Every secret still signing at `now` (the current one, old ones in their grace), newest first."""
+    context = {
+        "tenantId": endpoint["tenantId"],
+        "endpointId": endpoint["endpointId"],
+        "purpose": "webhook-signing",
+    }
     active = [s for s in endpoint.get("secrets", []) if not s.get("expiresAt") or s["expiresAt"] > iso(now)]
     active.sort(key=lambda s: str(s.get("createdAt", "")), reverse=True)
     return [keys.key(bytes(s["ciphertext"]), context) for s in active]
@@ -132,6 +143,7 @@ class Sender:
     def __init__(
         self,
         settings: SenderSettings,
+        *,
         store: Store,
         retries: RetryQueue,
         keys: Keys,
@@ -199,7 +211,8 @@ class Sender:
         the rest wait a second on the queue (not counted as attempts)."""
         by_endpoint: dict[tuple[str, str], list[Work]] = defaultdict(list)
         for work in works:
-            assert work.task is not None and work.endpoint is not None
+            assert work.task is not None
+            assert work.endpoint is not None
             if work.endpoint.get("rateLimitPerSecond"):
                 by_endpoint[(work.task.tenant_id, work.task.endpoint_id)].append(work)
         second = int(self.now().timestamp())
@@ -211,13 +224,15 @@ class Sender:
                 metrics.add_metric(name="WebhookDeliveriesDeferred", unit=MetricUnit.Count, value=1)
 
     def _attempt(self, work: Work) -> None:
-        assert work.task is not None and work.message is not None and work.endpoint is not None
+        assert work.task is not None
+        assert work.message is not None
+        assert work.endpoint is not None
         work.started = self.now()
         timestamp = int(work.started.timestamp())
         body = work.message.cloudevent()
         try:
             keys = signing_keys(work.endpoint, work.started, self.keys)
-        except Exception as exc:  # noqa: BLE001 - KMS refused: a failed attempt, retried on the schedule
+        except Exception as exc:
             work.result = HttpResult(None, 0, error=f"signing key unavailable: {type(exc).__name__}")
             return
         headers = {
@@ -229,7 +244,7 @@ class Sender:
         work.result = self.post(str(work.endpoint["url"]), body, headers)
 
     # ---- what the attempts mean ---------------------------------------------------------------
-    def _record(self, works: list[Work]) -> None:
+    def _record(self, works: list[Work]) -> None:  # noqa: PLR0912 - one branch per kind of outcome
         now = self.now()
         items: list[dict[str, Any]] = []
         owners: dict[tuple[str, str], Work] = {}
@@ -255,21 +270,25 @@ class Sender:
                     scheduled.append((work, retry, (work.started or now) + timedelta(seconds=work.retry_in)))
         for owner_key in self.store.write(items):
             owners[owner_key].failed = "attempt not recorded"
-        unqueued = {(t.message_id, t.endpoint_id, t.round, t.attempt) for t in self.retries.queue([(t, d) for _, t, d in delayed])}
+        unqueued = {
+            (t.message_id, t.endpoint_id, t.round, t.attempt)
+            for t in self.retries.queue([(t, d) for _, t, d in delayed])
+        }
         for work, task, _ in delayed:
             if (task.message_id, task.endpoint_id, task.round, task.attempt) in unqueued:
                 work.failed = "retry not queued"
         for work, task, at in scheduled:
             try:
                 self.retries.schedule(task, at)
-            except Exception as exc:  # noqa: BLE001 - SQS re-delivers the record and the attempt is made again
+            except Exception as exc:
                 logger.warning("retry not scheduled", extra={**_log(task), "error": type(exc).__name__})
                 work.failed = "retry not scheduled"
 
     def _outcome(self, work: Work, now: datetime) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The delivery state (and the attempt record, when an attempt was made or cancelled)."""
         task, message = work.task, work.message
-        assert task is not None and message is not None
+        assert task is not None
+        assert message is not None
         previous = int((work.state or {}).get("attempts", 0))
         at = work.started or now
         state: dict[str, Any] = {
@@ -306,14 +325,21 @@ class Sender:
             return state, attempt if work.endpoint is not None else None
         result = work.result
         assert result is not None
-        attempt.update(durationMs=result.duration_ms, response=result.body[:RESPONSE_KEPT].decode("utf-8", "replace"))
+        attempt.update(
+            durationMs=result.duration_ms, response=result.body[:RESPONSE_KEPT].decode("utf-8", "replace")
+        )
         if result.status is not None:
             attempt["statusCode"] = result.status
             state["statusCode"] = result.status
         if result.error:
             attempt["error"] = result.error
             state["error"] = result.error
-        log = {**_log(task), "attempt": task.attempt, "status_code": result.status, "duration_ms": result.duration_ms}
+        log = {
+            **_log(task),
+            "attempt": task.attempt,
+            "status_code": result.status,
+            "duration_ms": result.duration_ms,
+        }
         if result.success:
             attempt["success"] = True
             state.update(status=DeliveryStatus.DELIVERED.value, deliveredAt=iso(at))
@@ -322,7 +348,9 @@ class Sender:
             return state, attempt
         metrics.add_metric(name="WebhookDeliveryFailures", unit=MetricUnit.Count, value=1)
         if result.status == 410:
-            state.update(status=DeliveryStatus.CANCELLED.value, error="endpoint answered 410 Gone and was disabled")
+            state.update(
+                status=DeliveryStatus.CANCELLED.value, error="endpoint answered 410 Gone and was disabled"
+            )
             work.extra["gone"] = True
             logger.warning("webhook endpoint gone", extra=log)
             return state, attempt
@@ -347,8 +375,13 @@ class Sender:
             )
             return state, attempt
         work.retry_in = next_delay(result, task.attempt, at, self.rng)
-        state.update(status=DeliveryStatus.RETRYING.value, nextAttemptAt=iso(at + timedelta(seconds=work.retry_in)))
-        logger.info("webhook attempt failed; retry scheduled", extra={**log, "error": result.error, "retry_in": work.retry_in})
+        state.update(
+            status=DeliveryStatus.RETRYING.value, nextAttemptAt=iso(at + timedelta(seconds=work.retry_in))
+        )
+        logger.info(
+            "webhook attempt failed; retry scheduled",
+            extra={**log, "error": result.error, "retry_in": work.retry_in},
+        )
         return state, attempt
 
     # ---- endpoint health ----------------------------------------------------------------------
@@ -363,39 +396,64 @@ class Sender:
                 continue
             ident = (work.task.tenant_id, work.task.endpoint_id)
             seen[ident] = work.endpoint
-            outcome[ident].add("gone" if work.extra.get("gone") else "ok" if work.result.success else "failed")
+            outcome[ident].add(
+                "gone" if work.extra.get("gone") else "ok" if work.result.success else "failed"
+            )
         for (tenant_id, endpoint_id), endpoint in seen.items():
             results = outcome[(tenant_id, endpoint_id)]
             failing_since = endpoint.get("failingSince")
             last_success = endpoint.get("lastSuccessAt")
             in_failing_period = bool(failing_since) and not (last_success and last_success > failing_since)
             if "gone" in results:
-                self._disable(tenant_id, endpoint_id, endpoint, "endpoint answered 410 Gone", now, None)
+                self._disable(
+                    tenant_id, endpoint_id, reason="endpoint answered 410 Gone", now=now, failing_since=None
+                )
             elif "ok" in results:
                 if in_failing_period:
-                    self.store.update_endpoint(tenant_id, endpoint_id, {"lastSuccessAt": now}, "attribute_exists(pk)")
+                    self.store.update_endpoint(
+                        tenant_id, endpoint_id, {"lastSuccessAt": now}, "attribute_exists(pk)"
+                    )
             elif not in_failing_period:
                 self.store.update_endpoint(
                     tenant_id,
                     endpoint_id,
                     {"failingSince": now},
-                    "attribute_exists(pk) AND (attribute_not_exists(failingSince) OR failingSince < lastSuccessAt)",
+                    "attribute_exists(pk)"
+                    " AND (attribute_not_exists(failingSince) OR failingSince < lastSuccessAt)",
                 )
             elif _age_seconds(str(failing_since), self.now()) >= self.settings.disable_after_failing_seconds:
-                self._disable(tenant_id, endpoint_id, endpoint, "failing without a success", now, str(failing_since))
+                self._disable(
+                    tenant_id,
+                    endpoint_id,
+                    reason="failing without a success",
+                    now=now,
+                    failing_since=str(failing_since),
+                )
 
     def _disable(
-        self, tenant_id: str, endpoint_id: str, endpoint: dict[str, Any], reason: str, now: str, failing_since: str | None
+        self,
+        tenant_id: str,
+        endpoint_id: str,
+        *,
+        reason: str,
+        now: str,
+        failing_since: str | None,
     ) -> None:
         condition = "enabled = :yes"
         values: dict[str, Any] = {":yes": True}
         if failing_since is not None:  # still the same failing period, and no success recorded in it
-            condition += " AND failingSince = :since AND (attribute_not_exists(lastSuccessAt) OR lastSuccessAt < :since)"
+            condition += (
+                " AND failingSince = :since"
+                " AND (attribute_not_exists(lastSuccessAt) OR lastSuccessAt < :since)"
+            )
             values[":since"] = failing_since
         changes = {"enabled": False, "disabledReason": reason, "disabledAt": now, "updatedAt": now}
         if not self.store.update_endpoint(tenant_id, endpoint_id, changes, condition, values):
             return
-        logger.warning("webhook endpoint disabled", extra={"tenant_id": tenant_id, "endpoint_id": endpoint_id, "reason": reason})
+        logger.warning(
+            "webhook endpoint disabled",
+            extra={"tenant_id": tenant_id, "endpoint_id": endpoint_id, "reason": reason},
+        )
         metrics.add_metric(name="WebhookEndpointsDisabled", unit=MetricUnit.Count, value=1)
         detail = {"tenantId": tenant_id, "endpointId": endpoint_id, "reason": reason, "disabledAt": now}
         if failing_since:
@@ -408,8 +466,11 @@ class Sender:
             return
         try:
             refused = self.events.put(entries)
-        except Exception as exc:  # noqa: BLE001 - the state is recorded; the metric and logs still tell
-            logger.error("operational events not published", extra={"error": type(exc).__name__, "events": len(entries)})
+        except Exception as exc:
+            logger.error(
+                "operational events not published",
+                extra={"error": type(exc).__name__, "events": len(entries)},
+            )
             return
         if refused:
             logger.error("operational events refused", extra={"refused": refused})

@@ -24,7 +24,9 @@ class SenderSettings(Settings):
     scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN", min_length=8)
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
     allow_loopback_targets: bool = Field(default=False, alias="ALLOW_LOOPBACK_TARGETS")
-    disable_after_failing_seconds: int = Field(default=FIVE_DAYS, alias="DISABLE_AFTER_FAILING_SECONDS", ge=60)
+    disable_after_failing_seconds: int = Field(
+        default=FIVE_DAYS, alias="DISABLE_AFTER_FAILING_SECONDS", ge=60
+    )
     request_timeout_seconds: float = Field(default=15.0, alias="REQUEST_TIMEOUT_SECONDS", gt=0, le=30)
     max_response_bytes: int = Field(default=64 * 1024, alias="MAX_RESPONSE_BYTES", ge=1024)
 

@@ -28,7 +28,9 @@ _pools_lock = threading.Lock()
 MAX_POOLS = 512
 
 
-def _pool(scheme: str, address: str, port: int, server_name: str, timeout: float) -> urllib3.HTTPConnectionPool:
+def _pool(
+    scheme: str, address: str, port: int, server_name: str, timeout: float
+) -> urllib3.HTTPConnectionPool:
     """One keep-alive pool per (checked address, host name): warm containers reuse TLS connections."""
     pool_key = (scheme, address, port, server_name)
     with _pools_lock:
@@ -57,7 +59,7 @@ def _pool(scheme: str, address: str, port: int, server_name: str, timeout: float
         return pool
 
 
-def post(
+def post(  # noqa: PLR0911 - one return per way an attempt ends
     url: str,
     body: bytes,
     headers: dict[str, str],

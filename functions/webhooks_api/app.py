@@ -54,9 +54,9 @@ def service() -> WebhooksService:
     settings = load_settings(ApiSettings)
     return WebhooksService(
         settings,
-        DynamoStore(settings.webhook_table_name, settings.outbox_table_name),
-        KmsCipher(settings.secrets_key_id),
-        SqsTaskQueue(settings.delivery_queue_url),
+        store=DynamoStore(settings.webhook_table_name, settings.outbox_table_name),
+        cipher=KmsCipher(settings.secrets_key_id),
+        tasks=SqsTaskQueue(settings.delivery_queue_url),
         now=clock.now,
     )
 
@@ -124,7 +124,9 @@ def _idempotent_publish(table_name: str) -> Any:
     answer back and writes nothing again; the same key with a different body is refused."""
     persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=aws.client("dynamodb"))
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=idempotency)
+    @idempotent_function(  # type: ignore[untyped-decorator]
+        data_keyword_argument="request", persistence_store=persistence, config=idempotency
+    )
     def publish_once(request: dict[str, Any]) -> dict[str, Any]:
         return service().publish(request["tenantId"], Publish.model_validate(request["body"]))
 

@@ -109,7 +109,9 @@ class DynamoStore:
         for index, name in enumerate(removals):
             names[f"#r{index}"] = name
             removes.append(f"#r{index}")
-        expression = ("SET " + ", ".join(sets) if sets else "") + (" REMOVE " + ", ".join(removes) if removes else "")
+        expression = ("SET " + ", ".join(sets) if sets else "") + (
+            " REMOVE " + ", ".join(removes) if removes else ""
+        )
         try:
             result = self.dynamodb.update_item(
                 TableName=self.table,
@@ -184,7 +186,10 @@ class DynamoStore:
     ) -> dict[str, dict[str, Any]]:
         states: dict[str, dict[str, Any]] = {}
         for start in range(0, len(message_ids), BATCH_GET_LIMIT):
-            keys = [key(message_pk(tenant_id, m), delivery_sk(endpoint_id)) for m in message_ids[start : start + BATCH_GET_LIMIT]]
+            keys = [
+                key(message_pk(tenant_id, m), delivery_sk(endpoint_id))
+                for m in message_ids[start : start + BATCH_GET_LIMIT]
+            ]
             request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
             for attempt in range(5):
                 answer = self.dynamodb.batch_get_item(RequestItems=request)

@@ -38,7 +38,7 @@ from stratus_shared.observability import logger
 from stratus_shared.webhook_records import DeliveryStatus, DeliveryTask, Trigger, attempts_pk, tenant_pk
 from stratus_shared.webhooks import CATALOGUE, OutboxEvent, compact_json, iso, outbox_event
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 RECOVERABLE = {DeliveryStatus.EXHAUSTED.value, DeliveryStatus.CANCELLED.value}
 MAX_RECOVER_MESSAGES = 10_000
 
@@ -145,6 +145,7 @@ class WebhooksService:
     def __init__(
         self,
         settings: ApiSettings,
+        *,
         store: Store,
         cipher: Cipher,
         tasks: TaskQueue,
@@ -166,7 +167,9 @@ class WebhooksService:
             raise InvalidRequestError(f"url: {exc}") from exc
         return url
 
-    def _secret_entry(self, tenant_id: str, endpoint_id: str, raw: bytes, created: datetime) -> dict[str, Any]:
+    def _secret_entry(
+        self, tenant_id: str, endpoint_id: str, raw: bytes, created: datetime
+    ) -> dict[str, Any]:
         context = {"tenantId": tenant_id, "endpointId": endpoint_id, "purpose": "webhook-signing"}
         return {"ciphertext": self.cipher.encrypt(raw, context), "createdAt": iso(created)}
 
@@ -216,7 +219,9 @@ class WebhooksService:
     def update_endpoint(self, tenant_id: str, endpoint_id: str, request: UpdateEndpoint) -> dict[str, Any]:
         given = request.model_fields_set
         if not given:
-            raise InvalidRequestError("request: give at least one of url, eventTypes, description, enabled, rateLimitPerSecond")
+            raise InvalidRequestError(
+                "request: give at least one of url, eventTypes, description, enabled, rateLimitPerSecond"
+            )
         changes: dict[str, Any] = {"updatedAt": iso(self.now())}
         removals: list[str] = []
         if "url" in given:
@@ -266,11 +271,20 @@ class WebhooksService:
         shown, raw = new_secret()
         fresh = self._secret_entry(tenant_id, endpoint_id, raw, now)
         signing = [*kept[-(MAX_SIGNING_SECRETS - 1) :], fresh]
-        if self.store.update_endpoint(tenant_id, endpoint_id, {"secrets": signing, "updatedAt": iso(now)}, []) is None:
+        if (
+            self.store.update_endpoint(
+                tenant_id, endpoint_id, {"secrets": signing, "updatedAt": iso(now)}, []
+            )
+            is None
+        ):
             raise EndpointNotFoundError(endpoint_id)
         logger.info(
             "webhook secret rotated",
-            extra={"tenant_id": tenant_id, "endpoint_id": endpoint_id, "grace_seconds": request.grace_period_seconds},
+            extra={
+                "tenant_id": tenant_id,
+                "endpoint_id": endpoint_id,
+                "grace_seconds": request.grace_period_seconds,
+            },
         )
         return {"secret": shown}
 
@@ -300,9 +314,9 @@ class WebhooksService:
         states = self.store.delivery_states(tenant_id, endpoint_id, message_ids)
         tasks = [
             DeliveryTask(
-                tenantId=tenant_id,
-                messageId=message_id,
-                endpointId=endpoint_id,
+                tenant_id=tenant_id,
+                message_id=message_id,
+                endpoint_id=endpoint_id,
                 round=int(states[message_id].get("round", 0)) + 1,
                 trigger="recover",
             )
@@ -355,9 +369,8 @@ class WebhooksService:
     def get_message(self, tenant_id: str, message_id: str) -> dict[str, Any]:
         item = self._message(tenant_id, message_id)
         states = self.store.deliveries(tenant_id, message_id)
-        destinations = item.get("destinations")
-        deliveries = [delivery_view(endpoint_id, states.get(endpoint_id)) for endpoint_id in destinations or []]
-        deliveries += [delivery_view(e, s) for e, s in sorted(states.items()) if e not in (destinations or [])]
+        deliveries = [delivery_view(endpoint_id, state) for endpoint_id, state in sorted(states.items())]
+        dispatched = bool(states) or bool(item.get("dispatchedAt"))
         return {
             "id": item["id"],
             "eventType": item["eventType"],
@@ -365,24 +378,25 @@ class WebhooksService:
             "subject": item.get("subject"),
             "payload": json.loads(item["payload"]),
             "createdAt": item["createdAt"],
-            "status": message_status(destinations is not None, deliveries),
+            "status": message_status(dispatched, deliveries),
             "deliveries": deliveries,
         }
 
     def replay(self, tenant_id: str, message_id: str, request: Replay) -> dict[str, Any]:
-        item = self._message(tenant_id, message_id)
+        self._message(tenant_id, message_id)
         if request.endpoint_id is not None:
             self._endpoint(tenant_id, request.endpoint_id)
             targets = [request.endpoint_id]
         else:
-            targets = list(dict.fromkeys(item.get("destinations") or []))
+            targets = []
         states = self.store.deliveries(tenant_id, message_id)
+        targets = targets or sorted(states)
         trigger: Trigger = "replay"
         tasks = [
             DeliveryTask(
-                tenantId=tenant_id,
-                messageId=message_id,
-                endpointId=endpoint_id,
+                tenant_id=tenant_id,
+                message_id=message_id,
+                endpoint_id=endpoint_id,
                 round=int(states.get(endpoint_id, {}).get("round", 0)) + 1,
                 trigger=trigger,
             )
@@ -390,7 +404,8 @@ class WebhooksService:
         ]
         self.tasks.send(tasks)
         logger.info(
-            "webhook replay queued", extra={"tenant_id": tenant_id, "message_id": message_id, "endpoints": len(tasks)}
+            "webhook replay queued",
+            extra={"tenant_id": tenant_id, "message_id": message_id, "endpoints": len(tasks)},
         )
         return {"queued": len(tasks)}
 
@@ -429,9 +444,12 @@ def delivery_view(endpoint_id: str, state: dict[str, Any] | None) -> dict[str, A
 
 
 def message_status(dispatched: bool, deliveries: list[dict[str, Any]]) -> str:
-    """queued (not fanned out yet), pending (some delivery still going), delivered, or failed."""
+    """queued (not fanned out yet), no_endpoints (no endpoint takes it), pending (a delivery is still
+    going), delivered (to every endpoint), or failed (exhausted or cancelled somewhere)."""
     if not dispatched:
         return "queued"
+    if not deliveries:
+        return "no_endpoints"
     statuses = {d["status"] for d in deliveries}
     if statuses & {DeliveryStatus.PENDING.value, DeliveryStatus.RETRYING.value}:
         return "pending"
@@ -442,7 +460,5 @@ def message_status(dispatched: bool, deliveries: list[dict[str, Any]]) -> str:
 
 def event_types() -> dict[str, Any]:
     return {
-        "items": [
-            {"name": e.name, "description": e.description, "example": e.example} for e in CATALOGUE
-        ]
+        "items": [{"name": e.name, "description": e.description, "example": e.example} for e in CATALOGUE]
     }

@@ -39,6 +39,7 @@ from stratus_local.cognito import CognitoTriggers
 from stratus_local.deployer import DeployedStack, deploy
 from stratus_local.event_sources import MappingConfig, Poller, poller_for
 from stratus_local.runner import FunctionError, FunctionTimeoutError, LoadedFunction, invoke_api_result
+from stratus_local.scheduler import OneTimeSchedules
 from stratus_local.template import translate
 from stratus_local.ttl import TtlSweeper
 
@@ -161,6 +162,7 @@ class LocalCloud:
         self._order = itertools.count()
         self._schedules: list[_Schedule] = []
         self._sweeper = TtlSweeper(self.clock, account_id, region)
+        self._one_time = OneTimeSchedules(account_id, region, self.client, self.invoke_async, self.knows)
         self._lock = threading.RLock()
         self._async_lock = threading.Lock()
         self._stop = threading.Event()
@@ -191,6 +193,7 @@ class LocalCloud:
         server.install_hooks()
         self._server.start()
         self._started = True
+        self._install_clock(self.clock.offset_source)
         try:
             # moto's backends are process-wide: start from nothing, as a fresh account would.
             self._reset_moto()
@@ -234,6 +237,7 @@ class LocalCloud:
         if self._pump is not None:
             self._pump.join(timeout=10)
         server.set_router(None)
+        self._install_clock(None)
         if self._saved_stdout is not None:
             sys.stdout = self._saved_stdout
             self._saved_stdout = None
@@ -255,6 +259,16 @@ class LocalCloud:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+    @staticmethod
+    def _install_clock(source: Any) -> None:
+        """SQS (delays, visibility) and functions reading stratus_shared.clock follow the cloud's clock."""
+        server.set_clock_offset(source)
+        try:
+            from stratus_shared import clock as shared_clock
+        except ImportError:  # a template without the shared layer
+            return
+        shared_clock.set_offset_source(source)
 
     def _set_process_env(self) -> None:
         """moto's Step Functions interpreter calls Lambda at localhost:$MOTO_PORT."""
@@ -408,6 +422,7 @@ class LocalCloud:
         with self._lock:
             ran = 0
             ran += self._fire_schedules()
+            ran += self._one_time.fire_due(self.clock.now())
             ran += self._sweeper.sweep()
             ran += self._run_async()
             for poller in self._pollers:

@@ -7,7 +7,7 @@ own items:
 |---|---|---|
 | endpoint | `T#<tenant>` | `EP#<endpointId>` |
 | delivery state of a message to an endpoint | `T#<tenant>#M#<messageId>` | `D#<endpointId>` |
-| delivery attempt | `T#<tenant>#E#<endpointId>` | `A#<at>#<messageId>#<round>.<attempt>` (newest first = one Query) |
+| attempt (newest first) | `T#<tenant>#E#<endpointId>` | `A#<at>#<messageId>#<round>.<attempt>` |
 | publish quota, one per minute | `T#<tenant>` | `QUOTA#<minute>` |
 | rate-limit counter, one per second | `T#<tenant>#E#<endpointId>` | `RATE#<second>` |
 
@@ -31,7 +31,9 @@ class DeliveryStatus(StrEnum):
     RETRYING = "retrying"  # an attempt failed; the next one is scheduled
     DELIVERED = "delivered"
     EXHAUSTED = "exhausted"  # every attempt of the schedule failed
-    CANCELLED = "cancelled"  # not sent: the endpoint was disabled (410, failing for days, by its owner) or deleted
+    CANCELLED = (
+        "cancelled"  # not sent: the endpoint was disabled (410, failing for days, by its owner) or deleted
+    )
 
 
 Trigger = Literal["initial", "retry", "replay", "recover"]

@@ -120,9 +120,9 @@ def address_refusal(address: IPAddress) -> str | None:
         if embedded is not None:
             reason = address_refusal(embedded)
             return f"{address} embeds {embedded}: {reason}" if reason else None
-        for network in _BLOCKED_V6:
-            if address in network:
-                return f"{address} is in {network}, which is not publicly routable"
+        for network6 in _BLOCKED_V6:
+            if address in network6:
+                return f"{address} is in {network6}, which is not publicly routable"
     else:
         for network in _BLOCKED_V4:
             if address in network:
@@ -143,7 +143,7 @@ def _embedded_v4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None
     return None
 
 
-def parse_target(url: str, *, allow_loopback: bool = False) -> Target:
+def parse_target(url: str, *, allow_loopback: bool = False) -> Target:  # noqa: PLR0912 - one check per rule
     """Check the URL's form (not yet its addresses); TargetRefusedError says what is wrong."""
     if not isinstance(url, str) or not url:
         raise TargetRefusedError("give an https URL")
@@ -193,7 +193,9 @@ def _ip_literal(host: str, *, bracketed: bool) -> IPAddress | None:
         except ValueError as exc:
             raise TargetRefusedError(f"{host!r} is not a valid IPv6 address") from exc
     try:
-        packed = socket.inet_aton(host)  # what the C library would connect to: 127.1, 0x7f.0.0.1, 2130706433 ...
+        packed = socket.inet_aton(
+            host
+        )  # what the C library would connect to: 127.1, 0x7f.0.0.1, 2130706433 ...
     except OSError:
         return None  # a host name
     address = ipaddress.IPv4Address(packed)
