@@ -177,7 +177,7 @@ class WebhookStore:
         """Up to `wanted` sends in this second of an endpoint's rate limit, counted across containers."""
         counter_key = key(attempts_pk(tenant_id, endpoint_id), rate_sk(second))
         for first in (True, False):
-            take = wanted
+            take = min(wanted, limit)
             if not first:  # all did not fit: take what is left
                 current = self.dynamodb.get_item(TableName=self.table, Key=counter_key, ConsistentRead=True)
                 used = int(current.get("Item", {}).get("count", {}).get("N", "0"))
