@@ -21,5 +21,8 @@ from stratus_shared.observability import logger, metrics, tracer
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     settings = load_settings(RelaySettings)
     result = relay(event, settings, DynamoOutbox(settings.outbox_table_name), now=clock.now)
-    logger.info("event relayed to the webhook outbox", extra={"event_id": event.get_id, **result})
+    logger.info(
+        "event relayed to the webhook outbox",
+        extra={"event_id": event.get_id, "message_id": result["messageId"], "new_message": result["created"]},
+    )
     return result

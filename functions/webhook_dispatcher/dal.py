@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from botocore.exceptions import ClientError
 from models import Subscriber
 
 from stratus_shared import aws
@@ -58,12 +59,17 @@ class WebhookStore:
 
     def mark_dispatched(self, message_id: str, at: str) -> None:
         """For a message no endpoint takes: record that it was dispatched (to nobody)."""
-        self.dynamodb.update_item(
-            TableName=self.outbox,
-            Key={"id": {"S": message_id}},
-            UpdateExpression="SET dispatchedAt = :at",
-            ExpressionAttributeValues={":at": {"S": at}},
-        )
+        try:
+            self.dynamodb.update_item(
+                TableName=self.outbox,
+                Key={"id": {"S": message_id}},
+                UpdateExpression="SET dispatchedAt = :at",
+                ConditionExpression="attribute_exists(id)",  # never create an item (a phantom INSERT)
+                ExpressionAttributeValues={":at": {"S": at}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
 
 
 def endpoint_key(tenant_id: str, endpoint_id: str) -> dict[str, Any]:

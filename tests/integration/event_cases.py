@@ -37,6 +37,8 @@ ALL_CAPABILITIES: dict[str, str] = {
     "StrictInactivityMode": "true",
     "EnableStreamReplication": "true",
     "EnableCounters": "true",
+    "EnableWebhooks": "true",
+    "WebhookOperatorTenantId": "stratus-operators",
 }
 
 # (function folder, case name) -> EventCase
@@ -50,3 +52,7 @@ CASES.update(_REMEDIATION_CASES)
 from tests.integration.replication.event_cases import CASES as _REPLICATION_CASES  # noqa: E402
 
 CASES.update(_REPLICATION_CASES)
+
+from tests.integration.webhooks.event_cases import CASES as _WEBHOOK_CASES  # noqa: E402
+
+CASES.update(_WEBHOOK_CASES)
