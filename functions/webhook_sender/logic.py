@@ -172,6 +172,7 @@ class Sender:
             self._classify(work, loaded)
         self._rate_limit([w for w in works if w.action == "send"])
         sending = [w for w in works if w.action == "send"]
+        self._signing_keys(sending)
         if sending:
             with ThreadPoolExecutor(max_workers=len(sending), thread_name_prefix="webhook-send") as pool:
                 list(pool.map(self._attempt, sending))
@@ -223,6 +224,22 @@ class Sender:
                 work.action, work.reason = "defer", "rate limit"
                 metrics.add_metric(name="WebhookDeliveriesDeferred", unit=MetricUnit.Count, value=1)
 
+    def _signing_keys(self, works: list[Work]) -> None:
+        """Each endpoint's keys once per batch, before the concurrent sends: a cold container decrypts
+        each secret once, not once per thread that happens to need it first."""
+        now = self.now()
+        keys: dict[tuple[str, str], list[bytes] | str] = {}
+        for work in works:
+            assert work.task is not None
+            assert work.endpoint is not None
+            ident = (work.task.tenant_id, work.task.endpoint_id)
+            if ident not in keys:
+                try:
+                    keys[ident] = signing_keys(work.endpoint, now, self.keys)
+                except Exception as exc:  # KMS refused: a failed attempt, retried on the schedule
+                    keys[ident] = f"signing key unavailable: {type(exc).__name__}"
+            work.extra["keys"] = keys[ident]
+
     def _attempt(self, work: Work) -> None:
         assert work.task is not None
         assert work.message is not None
@@ -230,10 +247,9 @@ class Sender:
         work.started = self.now()
         timestamp = int(work.started.timestamp())
         body = work.message.cloudevent()
-        try:
-            keys = signing_keys(work.endpoint, work.started, self.keys)
-        except Exception as exc:
-            work.result = HttpResult(None, 0, error=f"signing key unavailable: {type(exc).__name__}")
+        keys = work.extra.get("keys")
+        if not isinstance(keys, list):
+            work.result = HttpResult(None, 0, error=str(keys))
             return
         headers = {
             "Content-Type": CONTENT_TYPE,
