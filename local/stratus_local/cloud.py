@@ -164,6 +164,8 @@ class LocalCloud:
         self._sweeper = TtlSweeper(self.clock, account_id, region)
         self._one_time = OneTimeSchedules(account_id, region, self.client, self.invoke_async, self.knows)
         self._lock = threading.RLock()
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
         self._async_lock = threading.Lock()
         self._stop = threading.Event()
         self._pump: threading.Thread | None = None
@@ -244,6 +246,8 @@ class LocalCloud:
         with contextlib.suppress(OSError):  # leave no state behind for the next cloud in this process
             self._reset_moto()
         self._server.stop()
+        with self._clients_lock:
+            self._clients.clear()
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -296,14 +300,20 @@ class LocalCloud:
 
     # ---- clients ------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
-        """A boto3 client for the local endpoint (moto accepts any credentials)."""
-        return boto3.client(  # type: ignore[call-overload]
-            service,
-            endpoint_url=self.endpoint_url,
-            region_name=self.region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106
-        )
+        """A boto3 client for the local endpoint (moto accepts any credentials), one per service: creating a
+        client costs tens of milliseconds, and the event sources ask for one on every poll."""
+        with self._clients_lock:
+            found = self._clients.get(service)
+            if found is None:
+                found = boto3.client(  # type: ignore[call-overload]
+                    service,
+                    endpoint_url=self.endpoint_url,
+                    region_name=self.region,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",  # noqa: S106
+                )
+                self._clients[service] = found
+            return found
 
     def output(self, name: str) -> Any:
         return self.stack.outputs[name]
