@@ -25,12 +25,14 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import statistics
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,7 +124,9 @@ def _waves(count: int) -> list[range]:
     return [range(start, min(count, start + WAVE)) for start in range(0, count, WAVE)]
 
 
-def run_stratus(cloud: LocalCloud, receiver: Receiver, tenant: str, token: str, api_url: str) -> dict[str, Any]:
+def run_stratus(
+    cloud: LocalCloud, receiver: Receiver, tenant: str, token: str, api_url: str
+) -> dict[str, Any]:
     endpoints = []
     for index in range(ENDPOINTS):
         answer = _post(api_url, token, "/webhooks/endpoints", {"url": receiver.url(f"/stratus/{index}")})
@@ -163,7 +167,8 @@ def run_baseline(cloud: LocalCloud, receiver: Receiver) -> dict[str, Any]:
     bus = events.create_event_bus(Name="baseline-webhooks")["EventBusArn"]
     secret_arns = [
         secrets_manager.create_secret(
-            Name=f"baseline-endpoint-{i}", SecretString="whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+            Name=f"baseline-endpoint-{i}",
+            SecretString="whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
         )["ARN"]
         for i in range(ENDPOINTS)
     ]
@@ -174,7 +179,9 @@ def run_baseline(cloud: LocalCloud, receiver: Receiver) -> dict[str, Any]:
         key = base64.b64decode(secret.removeprefix("whsec_"))
         body = json.dumps(message, separators=(",", ":")).encode()
         stamp = str(int(time.time()))
-        signature = base64.b64encode(hmac.new(key, f"{message['id']}.{stamp}.".encode() + body, hashlib.sha256).digest())
+        signature = base64.b64encode(
+            hmac.new(key, f"{message['id']}.{stamp}.".encode() + body, hashlib.sha256).digest()
+        )
         http.request(
             "POST",
             receiver.url(f"/baseline/{endpoint}"),
@@ -200,7 +207,14 @@ def run_baseline(cloud: LocalCloud, receiver: Receiver) -> dict[str, Any]:
                 batch.append(message)
             for message in batch:
                 events.put_events(
-                    Entries=[{"Source": "bench", "DetailType": "webhook.test", "Detail": json.dumps(message), "EventBusName": bus}]
+                    Entries=[
+                        {
+                            "Source": "bench",
+                            "DetailType": "webhook.test",
+                            "Detail": json.dumps(message),
+                            "EventBusName": bus,
+                        }
+                    ]
                 )
                 for endpoint in range(ENDPOINTS):
                     target_invocation(message, endpoint)
@@ -219,8 +233,6 @@ def run_baseline(cloud: LocalCloud, receiver: Receiver) -> dict[str, Any]:
 
 
 def _post(api_url: str, token: str, path: str, body: dict[str, Any]) -> Any:
-    import urllib.request
-
     request = urllib.request.Request(  # noqa: S310 - the local API on loopback
         api_url + path,
         method="POST",
@@ -234,21 +246,21 @@ def _post(api_url: str, token: str, path: str, body: dict[str, Any]) -> Any:
 def _row(name: str, result: dict[str, Any]) -> str:
     latencies = result["latencies"]
     rate = result["deliveries"] / result["elapsed"]
-    return (
-        f"  {name:<26} {rate:10.1f} {statistics.median(latencies):9.0f} {_percentile(latencies, 0.99):9.0f}   "
-        f"{_format(result['functions'])}"
-    )
+    p50, p99 = statistics.median(latencies), _percentile(latencies, 0.99)
+    return f"  {name:<26} {rate:10.1f} {p50:9.0f} {p99:9.0f}   {_format(result['functions'])}"
 
 
 def main(argv: list[str] | None = None) -> None:
-    global MESSAGES, ENDPOINTS  # noqa: PLW0603 - the command line chooses the size
+    global MESSAGES, ENDPOINTS
     parser = argparse.ArgumentParser(prog="webhooks_bench")
     parser.add_argument("--messages", type=int, default=MESSAGES)
     parser.add_argument("--endpoints", type=int, default=ENDPOINTS)
     args = parser.parse_args(argv or [])
     MESSAGES, ENDPOINTS = args.messages, args.endpoints
     parameters = {"WebhookAllowLoopbackTargets": "true", "WebhookPublishQuotaPerMinute": "1000000"}
-    print(f"webhooks: {MESSAGES} messages x {ENDPOINTS} endpoints = {MESSAGES * ENDPOINTS} deliveries per side")
+    print(
+        f"webhooks: {MESSAGES} messages x {ENDPOINTS} endpoints = {MESSAGES * ENDPOINTS} deliveries per side"
+    )
     with (
         LocalCloud(port=0, prefix_logs=False, parameters=parameters) as cloud,
         Receiver() as receiver,
@@ -268,13 +280,17 @@ def main(argv: list[str] | None = None) -> None:
     print(_row("Stratus webhooks", stratus))
     print(f"  Stratus, Lambda's event-source polling (emulated) per delivery: {_format(stratus['polling'])}")
     print(f"  Stratus, the producers' outbox writes per delivery: {_format(stratus['producer'])}")
+    decrypts, per_endpoint = stratus["kms_decrypts"], stratus["kms_decrypts"] / ENDPOINTS
+    reads, per_delivery = baseline["secret_reads"], baseline["secret_reads"] / max(1, baseline["deliveries"])
     print(
-        f"  signing secrets: Stratus {stratus['kms_decrypts']} KMS decrypts and {stratus['secret_reads']} Secrets Manager"
-        f" reads for {ENDPOINTS} endpoints ({stratus['kms_decrypts'] / ENDPOINTS:.1f} per endpoint per warm container);"
-        f" baseline {baseline['secret_reads']} Secrets Manager reads ({baseline['secret_reads'] / max(1, baseline['deliveries']):.1f}"
-        " per delivery)"
+        f"  signing secrets: Stratus {decrypts} KMS decrypts, {stratus['secret_reads']} Secrets Manager reads"
+        " for"
+        f" {ENDPOINTS} endpoints ({per_endpoint:.1f} per endpoint per warm container); baseline {reads}"
+        f" Secrets Manager reads ({per_delivery:.1f} per delivery)"
     )
-    top = ", ".join(f"{op} {n / max(1, stratus['deliveries']):.3f}" for op, n in stratus["operations"].most_common(8))
+    top = ", ".join(
+        f"{op} {n / max(1, stratus['deliveries']):.3f}" for op, n in stratus["operations"].most_common(8)
+    )
     print(f"  Stratus functions' requests per delivery by operation: {top}")
     print("  goals: <= 3 AWS requests per delivery; <= 1 secret read per endpoint per warm container")
 
@@ -287,8 +303,6 @@ def _claim(token: str, name: str) -> str:
 @contextmanager
 def _quiet() -> Iterator[None]:
     """Function logs go to /dev/null: 40,000 deliveries would print 100,000 lines."""
-    import logging
-
     logging.disable(logging.WARNING)
     saved = sys.stdout
     sink = open(os.devnull, "w")  # noqa: SIM115 - closed below

@@ -87,7 +87,9 @@ class Tenant:
         return dict(body)
 
     def publish(self, payload: dict[str, Any], event_type: str = "webhook.test", **fields: Any) -> str:
-        status, body, _ = self.call("POST", "/webhooks/messages", {"eventType": event_type, "payload": payload, **fields})
+        status, body, _ = self.call(
+            "POST", "/webhooks/messages", {"eventType": event_type, "payload": payload, **fields}
+        )
         assert status == 202, body
         return str(body["id"])
 
@@ -104,7 +106,9 @@ class Tenant:
 
 def _tenant(cloud: LocalCloud, api: str) -> Tenant:
     cognito = cloud.client("cognito-idp")
-    user = demo.create_demo_user(cognito, cloud.stack.outputs, username=f"t-{secrets.token_hex(4)}@example.com")
+    user = demo.create_demo_user(
+        cognito, cloud.stack.outputs, username=f"t-{secrets.token_hex(4)}@example.com"
+    )
     return Tenant(api, demo.sign_in(cognito, user)["IdToken"])
 
 
@@ -142,7 +146,9 @@ def _step(cloud: LocalCloud, seconds: float) -> None:
     cloud.clock.drain()
 
 
-def _until_received(cloud: LocalCloud, receiver: Receiver, path: str, count: int, step: float, limit: float) -> None:
+def _until_received(
+    cloud: LocalCloud, receiver: Receiver, path: str, count: int, *, step: float, limit: float
+) -> None:
     """Move the clock in small steps until `path` has `count` requests (so their timestamps show when
     they fell due, not how far one big step jumped), at most `limit` seconds."""
     moved = 0.0
@@ -152,13 +158,15 @@ def _until_received(cloud: LocalCloud, receiver: Receiver, path: str, count: int
 
 
 @pytest.fixture(scope="module")
-def operational_events(local_cloud: LocalCloud) -> Iterator[Any]:
-    """Everything the webhooks bus carries, copied into a queue the tests read (as an operator's rule would)."""
+def operational_events(local_cloud: LocalCloud) -> Any:
+    """Everything the webhooks bus carries, copied to a queue the tests read (as an operator's rule would)."""
     sqs, events = local_cloud.client("sqs"), local_cloud.client("events")
     url = sqs.create_queue(QueueName="webhook-operations-observer")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     bus = local_cloud.output("WebhookEventBusName")
-    events.put_rule(Name="observe-webhooks", EventBusName=bus, EventPattern=json.dumps({"source": ["stratus.webhooks"]}))
+    events.put_rule(
+        Name="observe-webhooks", EventBusName=bus, EventPattern=json.dumps({"source": ["stratus.webhooks"]})
+    )
     events.put_targets(Rule="observe-webhooks", EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
 
     def read() -> list[dict[str, Any]]:
@@ -169,7 +177,7 @@ def operational_events(local_cloud: LocalCloud) -> Iterator[Any]:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         return found
 
-    yield read
+    return read
 
 
 # ---- delivery -------------------------------------------------------------------------------------
@@ -232,7 +240,9 @@ def test_failed_attempts_retry_on_the_schedule_with_the_same_id_and_fresh_timest
     for attempt, wait in enumerate(RETRY_SCHEDULE_SECONDS[:failures], start=1):
         schedules_waiting.append(len(scheduler.list_schedules(GroupName=group)["Schedules"]))
         _step(local_cloud, wait * 0.75)
-        _until_received(local_cloud, receiver, path, attempt + 1, step=wait / 20, limit=wait * 0.5 + 2 * SLACK)
+        _until_received(
+            local_cloud, receiver, path, attempt + 1, step=wait / 20, limit=wait * 0.5 + 2 * SLACK
+        )
 
     deliveries = receiver.received(path)
     assert len(deliveries) == failures + 1
@@ -245,7 +255,13 @@ def test_failed_attempts_retry_on_the_schedule_with_the_same_id_and_fresh_timest
         assert wait * 0.8 - SLACK <= later.timestamp - earlier.timestamp <= wait * 1.2 + wait / 20 + SLACK
     for delivery in deliveries:  # each attempt signed afresh, at its own timestamp
         _verified(delivery, endpoint["secret"])
-    assert schedules_waiting == [0, 0, 1, 1, 1]  # waits up to 15 min are SQS delays, longer ones schedules ...
+    assert schedules_waiting == [
+        0,
+        0,
+        1,
+        1,
+        1,
+    ]  # waits up to 15 min are SQS delays, longer ones schedules ...
     assert scheduler.list_schedules(GroupName=group)["Schedules"] == []  # ... longer ones fired and deleted
     attempts = tenant.attempts(endpoint["id"])
     assert [a["attempt"] for a in attempts] == [6, 5, 4, 3, 2, 1]  # newest first
@@ -362,7 +378,9 @@ def test_an_event_id_is_delivered_once(local_cloud: LocalCloud, tenant: Tenant, 
     tenant.endpoint(receiver.url(path))
     message_id = tenant.publish({"v": 1}, eventId="order-7-paid")
     status, body, _ = tenant.call(
-        "POST", "/webhooks/messages", {"eventType": "webhook.test", "payload": {"v": 1}, "eventId": "order-7-paid"}
+        "POST",
+        "/webhooks/messages",
+        {"eventType": "webhook.test", "payload": {"v": 1}, "eventId": "order-7-paid"},
     )
     local_cloud.clock.drain()
 
@@ -517,15 +535,21 @@ def test_a_url_that_is_not_publicly_routable_is_refused_at_creation(tenant: Tena
 
 def test_changing_the_url_is_checked_too(tenant: Tenant, receiver: Receiver) -> None:
     endpoint = tenant.endpoint(receiver.url(_path()))
-    status, body, _ = tenant.call("PATCH", f"/webhooks/endpoints/{endpoint['id']}", {"url": "https://192.168.1.1/"})
+    status, body, _ = tenant.call(
+        "PATCH", f"/webhooks/endpoints/{endpoint['id']}", {"url": "https://192.168.1.1/"}
+    )
 
     assert status == 400
     assert "192.168.1.1" in body["message"]
 
 
 def test_bad_input_is_refused_with_the_field_named(tenant: Tenant, receiver: Receiver) -> None:
-    unknown_type = tenant.call("POST", "/webhooks/endpoints", {"url": receiver.url("/x"), "eventTypes": ["nope.nope"]})
-    bad_limit = tenant.call("POST", "/webhooks/endpoints", {"url": receiver.url("/x"), "rateLimitPerSecond": 0})
+    unknown_type = tenant.call(
+        "POST", "/webhooks/endpoints", {"url": receiver.url("/x"), "eventTypes": ["nope.nope"]}
+    )
+    bad_limit = tenant.call(
+        "POST", "/webhooks/endpoints", {"url": receiver.url("/x"), "rateLimitPerSecond": 0}
+    )
     no_payload = tenant.call("POST", "/webhooks/messages", {"eventType": "webhook.test"})
     bad_since = tenant.call("POST", "/webhooks/endpoints/ep_missing/recover", {"since": "yesterday"})
     missing = tenant.call("GET", "/webhooks/messages/msg_doesnotexist")
@@ -548,14 +572,18 @@ def test_a_payload_over_the_limit_gets_413(local_cloud: LocalCloud, tenant: Tena
     assert "payload" in body["message"]
 
 
-def test_a_tenant_over_its_publish_quota_gets_429_with_retry_after(local_cloud: LocalCloud, tenant: Tenant) -> None:
+def test_a_tenant_over_its_publish_quota_gets_429_with_retry_after(
+    local_cloud: LocalCloud, tenant: Tenant
+) -> None:
     _step(local_cloud, 60)  # a fresh minute
     answers = [
         tenant.call("POST", "/webhooks/messages", {"eventType": "webhook.test", "payload": {"n": n}})
         for n in range(QUOTA + 1)
     ]
     _step(local_cloud, 61)
-    next_minute = tenant.call("POST", "/webhooks/messages", {"eventType": "webhook.test", "payload": {"n": "later"}})
+    next_minute = tenant.call(
+        "POST", "/webhooks/messages", {"eventType": "webhook.test", "payload": {"n": "later"}}
+    )
 
     assert [status for status, _, _ in answers[:QUOTA]] == [202] * QUOTA
     status, _, headers = answers[QUOTA]

@@ -42,19 +42,27 @@ def _operator_token(cloud: LocalCloud) -> str:
     cognito = cloud.client("cognito-idp")
     pool = cloud.output("UserPoolId")
     cognito.add_custom_attributes(
-        UserPoolId=pool, CustomAttributes=[{"Name": "tenant_id", "AttributeDataType": "String", "Mutable": True}]
+        UserPoolId=pool,
+        CustomAttributes=[{"Name": "tenant_id", "AttributeDataType": "String", "Mutable": True}],
     )
-    user = demo.create_demo_user(cognito, cloud.stack.outputs, username=f"ops-{secrets.token_hex(3)}@example.com")
+    user = demo.create_demo_user(
+        cognito, cloud.stack.outputs, username=f"ops-{secrets.token_hex(3)}@example.com"
+    )
     cognito.admin_update_user_attributes(
-        UserPoolId=pool, Username=user.username, UserAttributes=[{"Name": "custom:tenant_id", "Value": OPERATORS}]
+        UserPoolId=pool,
+        Username=user.username,
+        UserAttributes=[{"Name": "custom:tenant_id", "Value": OPERATORS}],
     )
     return demo.sign_in(cognito, user)["IdToken"]
 
 
-def test_an_inactive_user_disabled_reaches_the_operator_tenant_as_a_signed_webhook(local_cloud: LocalCloud) -> None:
-    with Receiver(clock=local_cloud.clock.now) as receiver, LocalApi(
-        local_cloud.stack, local_cloud.invoke, endpoint_url=local_cloud.endpoint_url
-    ) as api:
+def test_an_inactive_user_disabled_reaches_the_operator_tenant_as_a_signed_webhook(
+    local_cloud: LocalCloud,
+) -> None:
+    with (
+        Receiver(clock=local_cloud.clock.now) as receiver,
+        LocalApi(local_cloud.stack, local_cloud.invoke, endpoint_url=local_cloud.endpoint_url) as api,
+    ):
         token = _operator_token(local_cloud)
         request = urllib.request.Request(  # noqa: S310 - the local API on loopback
             api.url + "/webhooks/endpoints",
@@ -83,7 +91,9 @@ def test_an_inactive_user_disabled_reaches_the_operator_tenant_as_a_signed_webho
         payloads = []
         for delivery in deliveries:
             with verifying_at(delivery.timestamp):
-                payloads.append(standardwebhooks.Webhook(endpoint["secret"]).verify(delivery.body, delivery.headers))
+                payloads.append(
+                    standardwebhooks.Webhook(endpoint["secret"]).verify(delivery.body, delivery.headers)
+                )
     mine = [p for p in payloads if p["data"]["sub"] == signed_up["UserSub"]]
     assert len(mine) == 1
     assert mine[0]["type"] == "user.disabled"

@@ -47,10 +47,18 @@ def _schedule(cloud: LocalCloud, name: str, expression: str, target: dict[str, s
     )
 
 
-def test_a_one_time_schedule_sends_its_input_to_an_sqs_target_when_due_and_deletes_itself(cloud: LocalCloud) -> None:
+def test_a_one_time_schedule_sends_its_input_to_an_sqs_target_when_due_and_deletes_itself(
+    cloud: LocalCloud,
+) -> None:
     tag = uuid.uuid4().hex[:8]
     body = json.dumps({"kind": "work", "name": f"{tag}-scheduled"})
-    _schedule(cloud, f"s-{tag}", _at(cloud, 7200), {"Arn": _queue_arn(cloud), "Input": body}, ActionAfterCompletion="DELETE")
+    _schedule(
+        cloud,
+        f"s-{tag}",
+        _at(cloud, 7200),
+        {"Arn": _queue_arn(cloud), "Input": body},
+        ActionAfterCompletion="DELETE",
+    )
 
     cloud.clock.advance(7200 - 60)
     cloud.clock.drain()
@@ -68,7 +76,13 @@ def test_a_one_time_schedule_sends_its_input_to_an_sqs_target_when_due_and_delet
 def test_a_schedule_kept_after_completion_fires_once(cloud: LocalCloud) -> None:
     tag = uuid.uuid4().hex[:8]
     body = json.dumps({"kind": "work", "name": f"{tag}-kept"})
-    _schedule(cloud, f"k-{tag}", _at(cloud, 60), {"Arn": _queue_arn(cloud), "Input": body}, ActionAfterCompletion="NONE")
+    _schedule(
+        cloud,
+        f"k-{tag}",
+        _at(cloud, 60),
+        {"Arn": _queue_arn(cloud), "Input": body},
+        ActionAfterCompletion="NONE",
+    )
 
     for _ in range(3):
         cloud.clock.advance(120)
@@ -84,7 +98,11 @@ def test_a_lambda_target_is_invoked_with_the_input_in_the_schedules_time_zone(cl
     event = {"source": f"test.scheduler.{tag}", "detail-type": "tagged"}
     expression = _at(cloud, 3600, zone="Asia/Tokyo")  # local time in Tokyo, 1 h from now
     _schedule(
-        cloud, f"l-{tag}", expression, {"Arn": function_arn, "Input": json.dumps(event)}, ScheduleExpressionTimezone="Asia/Tokyo"
+        cloud,
+        f"l-{tag}",
+        expression,
+        {"Arn": function_arn, "Input": json.dumps(event)},
+        ScheduleExpressionTimezone="Asia/Tokyo",
     )
 
     cloud.clock.advance(3500)

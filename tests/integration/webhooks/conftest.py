@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -37,10 +37,10 @@ class FakeDns:
 
 
 @pytest.fixture
-def dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDns]:
+def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDns:
     fake = FakeDns()
     monkeypatch.setattr(webhook_targets, "resolver", fake)
-    yield fake
+    return fake
 
 
 def api_event(
@@ -61,7 +61,11 @@ def api_event(
     event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
     context = event["requestContext"]
     context.update(httpMethod=method, resourcePath=resource or path, path="/v1" + path)
-    context["authorizer"]["claims"] = {**context["authorizer"]["claims"], "sub": tenant, "cognito:username": tenant}
+    context["authorizer"]["claims"] = {
+        **context["authorizer"]["claims"],
+        "sub": tenant,
+        "cognito:username": tenant,
+    }
     return event
 
 
@@ -101,7 +105,9 @@ def queued_tasks(stack: StackHarness) -> list[dict[str, Any]]:
     return found
 
 
-def seed_message(stack: StackHarness, payload: dict[str, Any], tenant: str = TENANT, event_id: str | None = None) -> str:
+def seed_message(
+    stack: StackHarness, payload: dict[str, Any], tenant: str = TENANT, event_id: str | None = None
+) -> str:
     from datetime import UTC, datetime
 
     event = outbox_event(tenant, "webhook.test", payload, now=datetime.now(UTC), event_id=event_id)

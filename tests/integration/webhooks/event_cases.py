@@ -45,8 +45,12 @@ def _published(stack: StackHarness, event: Any, outcome: Outcome) -> None:
 
 def _two_endpoints(stack: StackHarness, event: Any) -> Any:
     tenant = event["Records"][0]["dynamodb"]["NewImage"]["tenantId"]["S"]
-    seed_endpoint(stack, "ep_documents", "https://hooks.example.com/docs", tenant=tenant, event_types=["document.ready"])
-    seed_endpoint(stack, "ep_tests", "https://hooks.example.com/tests", tenant=tenant, event_types=["webhook.test"])
+    seed_endpoint(
+        stack, "ep_documents", "https://hooks.example.com/docs", tenant=tenant, event_types=["document.ready"]
+    )
+    seed_endpoint(
+        stack, "ep_tests", "https://hooks.example.com/tests", tenant=tenant, event_types=["webhook.test"]
+    )
     return event
 
 
@@ -74,7 +78,8 @@ def _refused_at_send_and_retried(stack: StackHarness, event: Any, outcome: Outco
     assert attempt["error"]["S"].startswith("refused target: 10.0.0.5 is in 10.0.0.0/8")
     assert attempt["success"]["BOOL"] is False
     attributes = stack.client("sqs").get_queue_attributes(
-        QueueUrl=stack.output("WebhookDeliveryQueueUrl"), AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+        QueueUrl=stack.output("WebhookDeliveryQueueUrl"),
+        AttributeNames=["ApproximateNumberOfMessagesDelayed"],
     )["Attributes"]
     assert attributes["ApproximateNumberOfMessagesDelayed"] == "1"  # attempt 2, in about 5 s
 
@@ -95,6 +100,8 @@ CASES: dict[tuple[str, str], EventCase] = {
     ("webhooks_api", "create_endpoint_private_url"): EventCase(check=_private_url_refused),
     ("webhooks_api", "publish_message"): EventCase(check=_published),
     ("webhook_dispatcher", "outbox_insert"): EventCase(check=_fanned_out, prepare=_two_endpoints),
-    ("webhook_sender", "delivery_task"): EventCase(check=_refused_at_send_and_retried, prepare=_message_to_a_private_endpoint),
+    ("webhook_sender", "delivery_task"): EventCase(
+        check=_refused_at_send_and_retried, prepare=_message_to_a_private_endpoint
+    ),
     ("webhook_bus_relay", "inactive_user_disabled"): EventCase(check=_relayed_once),
 }

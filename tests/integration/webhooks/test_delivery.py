@@ -78,7 +78,9 @@ def test_a_duplicate_task_is_not_delivered_twice(loopback_stack: StackHarness, r
     message_id = seed_message(stack, {"once": True})
 
     first = stack.function(SENDER).invoke(sqs_event(stack, [_task(message_id, "ep_a")]))
-    again = stack.function(SENDER).invoke(sqs_event(stack, [_task(message_id, "ep_a"), _task(message_id, "ep_a")]))
+    again = stack.function(SENDER).invoke(
+        sqs_event(stack, [_task(message_id, "ep_a"), _task(message_id, "ep_a")])
+    )
 
     assert first == again == {"batchItemFailures": []}
     assert len(receiver.received("/a")) == 1
@@ -100,7 +102,9 @@ def test_a_retry_further_than_fifteen_minutes_is_a_one_time_schedule_that_delete
     schedule = scheduler.get_schedule(GroupName=group, Name=listed["Name"])
     assert schedule["ScheduleExpression"].startswith("at(")
     assert schedule["ActionAfterCompletion"] == "DELETE"
-    assert schedule["Target"]["Arn"].endswith(":" + stack.output("WebhookDeliveryQueueUrl").rsplit("/", 1)[-1])
+    assert schedule["Target"]["Arn"].endswith(
+        ":" + stack.output("WebhookDeliveryQueueUrl").rsplit("/", 1)[-1]
+    )
     assert json.loads(schedule["Target"]["Input"])["attempt"] == 4
     assert queued_tasks(stack) == []
 
@@ -112,7 +116,9 @@ def test_a_malformed_task_fails_alone(loopback_stack: StackHarness, receiver: Re
 
     result = stack.function(SENDER).invoke(sqs_event(stack, ["not a task", _task(message_id, "ep_a")]))
 
-    assert result == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}  # SQS retries it, then dead-letters it
+    assert result == {
+        "batchItemFailures": [{"itemIdentifier": "m-0"}]
+    }  # SQS retries it, then dead-letters it
     assert len(receiver.received("/a")) == 1
 
 

@@ -4,7 +4,7 @@ reason) and again at send time, after its DNS answer changed (rebinding), before
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -22,7 +22,7 @@ BLOCKED_ANSWERS = {
     "metadata": ["169.254.169.254"],
     "link-local": ["169.254.1.1"],
     "cgnat": ["100.64.0.1"],
-    "this-network": ["0.0.0.0"],
+    "this-network": ["0.0.0.0"],  # noqa: S104 - a DNS answer, not a bind
     "multicast": ["224.0.0.251"],
     "broadcast": ["255.255.255.255"],
     "reserved": ["240.0.0.1"],
@@ -71,7 +71,9 @@ def _create(stack: StackHarness, url: str) -> tuple[int, Any]:
     return call(stack, "POST", "/webhooks/endpoints", {"url": url})
 
 
-def test_every_host_resolving_to_a_refused_address_is_refused_at_creation(stack: StackHarness, dns: FakeDns) -> None:
+def test_every_host_resolving_to_a_refused_address_is_refused_at_creation(
+    stack: StackHarness, dns: FakeDns
+) -> None:
     for host, answer in BLOCKED_ANSWERS.items():
         dns.answers[f"{host}.example.com"] = answer
 
@@ -102,10 +104,15 @@ def test_a_public_host_is_accepted(stack: StackHarness, dns: FakeDns) -> None:
     assert body["url"] == "https://hooks.example.com:8443/stratus?k=v"
 
 
-def test_loopback_receivers_are_refused_unless_the_local_cloud_allows_them(stack: StackHarness, dns: FakeDns) -> None:
+def test_loopback_receivers_are_refused_unless_the_local_cloud_allows_them(
+    stack: StackHarness, dns: FakeDns
+) -> None:
     dns.answers["localhost"] = ["127.0.0.1"]
 
-    answers = [_create(stack, url)[0] for url in ("http://127.0.0.1:8080/", "http://[::1]:8080/", "http://localhost:8080/")]
+    answers = [
+        _create(stack, url)[0]
+        for url in ("http://127.0.0.1:8080/", "http://[::1]:8080/", "http://localhost:8080/")
+    ]
 
     assert answers == [400, 400, 400]
 
@@ -116,11 +123,20 @@ def test_a_host_that_resolves_elsewhere_at_send_time_is_refused_before_connectin
     dns.answers["hooks.example.com"] = [PUBLIC]
     status, endpoint = _create(stack, "https://hooks.example.com/hooks")
     assert status == 201
-    rebound = ["127.0.0.1", "169.254.169.254", "10.0.0.7", "::ffff:169.254.169.254", "fd00:ec2::254", PUBLIC + " 10.0.0.8"]
+    rebound = [
+        "127.0.0.1",
+        "169.254.169.254",
+        "10.0.0.7",
+        "::ffff:169.254.169.254",
+        "fd00:ec2::254",
+        PUBLIC + " 10.0.0.8",
+    ]
     errors = {}
     for answer in rebound:
         message_id = seed_message(stack, {"answer": answer})
-        dns.answers["hooks.example.com"] = answer.split()  # rebinding: a new answer after the check at creation
+        dns.answers["hooks.example.com"] = (
+            answer.split()
+        )  # rebinding: a new answer after the check at creation
         task = {"tenantId": endpoint_tenant(stack), "messageId": message_id, "endpointId": endpoint["id"]}
         result = stack.function(SENDER).invoke(sqs_event(stack, [json.dumps(task)]))
         assert result == {"batchItemFailures": []}
@@ -128,7 +144,9 @@ def test_a_host_that_resolves_elsewhere_at_send_time_is_refused_before_connectin
         errors[answer] = attempt
 
     for answer, attempt in errors.items():
-        assert attempt["error"]["S"].startswith(f"refused target: hooks.example.com resolves to {answer.split()[-1]}")
+        assert attempt["error"]["S"].startswith(
+            f"refused target: hooks.example.com resolves to {answer.split()[-1]}"
+        )
         assert "statusCode" not in attempt  # no connection was made
 
 
@@ -147,7 +165,7 @@ def test_the_sender_connects_to_the_address_it_checked(
 
     class Answer:
         status = 204
-        headers: dict[str, str] = {}
+        headers: ClassVar[dict[str, str]] = {}
 
         def read(self, amount: int) -> bytes:
             return b""
@@ -165,7 +183,9 @@ def test_the_sender_connects_to_the_address_it_checked(
             dns.answers["hooks.example.com"] = ["127.0.0.1"]  # a later answer is never used
             return Answer()
 
-    monkeypatch.setattr(transport, "_pool", lambda scheme, address, port, name, timeout: Pool((scheme, address, port, name)))
+    monkeypatch.setattr(
+        transport, "_pool", lambda scheme, address, port, name, timeout: Pool((scheme, address, port, name))
+    )
     task = {"tenantId": endpoint_tenant(stack), "messageId": message_id, "endpointId": endpoint["id"]}
 
     stack.function(SENDER).invoke(sqs_event(stack, [json.dumps(task)]))

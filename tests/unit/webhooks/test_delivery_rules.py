@@ -103,7 +103,9 @@ def test_retry_after_as_seconds_or_a_date_clamped(header: str | None, expected: 
     assert logic.retry_after_seconds(header, NOW) == expected
 
 
-@pytest.mark.parametrize(("status", "honoured"), [(429, True), (502, True), (503, True), (504, True), (500, False)])
+@pytest.mark.parametrize(
+    ("status", "honoured"), [(429, True), (502, True), (503, True), (504, True), (500, False)]
+)
 def test_retry_after_counts_only_for_overload_answers(status: int, honoured: bool) -> None:
     result = models.HttpResult(status, 3, retry_after="3600")
 
@@ -127,7 +129,9 @@ def test_a_task_the_delivery_state_has_passed_is_a_duplicate() -> None:
     assert logic.is_duplicate(task, {"status": "pending", "round": 0, "attempt": 0}) is False
     assert logic.is_duplicate(task, {"status": "retrying", "round": 0, "attempt": 1}) is False
     assert logic.is_duplicate(task, {"status": "retrying", "round": 0, "attempt": 2}) is True
-    assert logic.is_duplicate(task, {"status": "delivered", "round": 1, "attempt": 1}) is True  # replayed since
+    assert (
+        logic.is_duplicate(task, {"status": "delivered", "round": 1, "attempt": 1}) is True
+    )  # replayed since
 
 
 def test_message_ids_carry_no_dots_and_an_event_id_always_gives_the_same_one() -> None:

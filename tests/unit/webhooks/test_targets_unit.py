@@ -11,7 +11,14 @@ from stratus_shared.webhook_targets import TargetRefusedError, address_refusal, 
 
 @pytest.mark.parametrize(
     "address",
-    ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:93.184.216.34", "64:ff9b::5db8:d822", "2002:5db8:d822::1"],
+    [
+        "93.184.216.34",
+        "1.1.1.1",
+        "2606:4700:4700::1111",
+        "::ffff:93.184.216.34",
+        "64:ff9b::5db8:d822",
+        "2002:5db8:d822::1",
+    ],
 )
 def test_public_addresses_and_their_wrapped_forms_are_allowed(address: str) -> None:
     assert address_refusal(ipaddress.ip_address(address)) is None
@@ -20,10 +27,12 @@ def test_public_addresses_and_their_wrapped_forms_are_allowed(address: str) -> N
 @pytest.mark.parametrize(
     "address",
     [
-        "10.0.0.1", "172.31.255.255", "192.168.1.1", "127.0.0.1", "169.254.169.254", "100.64.0.1", "100.127.255.254",
-        "0.0.0.0", "224.0.0.1", "239.255.255.250", "255.255.255.255", "192.0.0.8", "198.51.100.7",
+        "10.0.0.1", "172.31.255.255", "192.168.1.1", "127.0.0.1", "169.254.169.254", "100.64.0.1",
+        "100.127.255.254", "0.0.0.0", "224.0.0.1", "239.255.255.250", "255.255.255.255",  # noqa: S104
+        "192.0.0.8", "198.51.100.7",
         "::1", "::", "fe80::1", "fd00:ec2::254", "fc00::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-        "::127.0.0.1", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::1", "2002:7f00:1::", "2002:a9fe:a9fe::",
+        "::127.0.0.1", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::1", "2002:7f00:1::",
+        "2002:a9fe:a9fe::",
         "2001:db8::1", "2001::1",
     ],
 )  # fmt: skip
@@ -53,13 +62,20 @@ def test_url_forms_that_are_refused_say_why(url: str, reason: str) -> None:
 
 
 def test_the_loopback_allowance_admits_only_plain_http_to_127_0_0_1_and_1_with_a_port() -> None:
-    allowed = [parse_target(u, allow_loopback=True) for u in ("http://127.0.0.1:9000/h", "http://[::1]:9000/h")]
+    allowed = [
+        parse_target(u, allow_loopback=True) for u in ("http://127.0.0.1:9000/h", "http://[::1]:9000/h")
+    ]
 
     assert [(t.scheme, t.host, t.port, t.path) for t in allowed] == [
         ("http", "127.0.0.1", 9000, "/h"),
         ("http", "::1", 9000, "/h"),
     ]
-    for refused in ("http://127.0.0.1/h", "http://localhost:9000/", "http://127.0.0.2:9000/", "http://10.0.0.1:80/"):
+    for refused in (
+        "http://127.0.0.1/h",
+        "http://localhost:9000/",
+        "http://127.0.0.2:9000/",
+        "http://10.0.0.1:80/",
+    ):
         with pytest.raises(TargetRefusedError):
             parse_target(refused, allow_loopback=True)
     with pytest.raises(TargetRefusedError):
