@@ -65,8 +65,9 @@ unit: install
 test: install lint build
 	pytest -q
 
+# ARGS passes options through, e.g. make local ARGS=--verbose (the functions' own logs).
 local: install
-	python -m stratus_local up
+	python -m stratus_local up $(ARGS)
 
 bench: install
 	python -m benchmarks

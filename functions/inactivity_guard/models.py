@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import CognitoPreAuthenticationTriggerModel
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from stratus_shared.aws import require_within_trigger_budget, worst_case_seconds
@@ -43,11 +45,10 @@ class SignInAttempt(BaseModel):
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> SignInAttempt:
-        if not str(event.get("triggerSource", "")).startswith("PreAuthentication"):
-            raise ValueError(f"not a PreAuthentication event: {event.get('triggerSource')!r}")
-        attributes = (event.get("request") or {}).get("userAttributes") or {}
+        """Parse a PreAuthentication event with Powertools' model; raises pydantic.ValidationError."""
+        trigger = parse(event=event, model=CognitoPreAuthenticationTriggerModel)
         return cls(
-            user_pool_id=event.get("userPoolId", ""),
-            username=event.get("userName", ""),
-            sub=attributes.get("sub", ""),
+            user_pool_id=trigger.userPoolId,
+            username=trigger.userName or "",
+            sub=str(trigger.request.userAttributes.get("sub", "")),
         )

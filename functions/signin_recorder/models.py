@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import (
+    CognitoPostAuthenticationTriggerModel,
+    CognitoPostConfirmationTriggerModel,
+)
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from stratus_shared.aws import require_within_trigger_budget, worst_case_seconds
@@ -36,6 +41,22 @@ class TriggerKind(StrEnum):
     POST_CONFIRMATION = "PostConfirmation"
 
 
+class PostConfirmationTrigger(CognitoPostConfirmationTriggerModel):
+    """Powertools' model accepts only `PostConfirmation_ConfirmSignUp`; Cognito sends the same event
+    with `PostConfirmation_ConfirmForgotPassword` after a password reset, which the recorder records too
+    (for a user who has no record yet)."""
+
+    triggerSource: Literal[  # type: ignore[assignment]
+        "PostConfirmation_ConfirmSignUp", "PostConfirmation_ConfirmForgotPassword"
+    ]
+
+
+# The two triggers this function is attached to, told apart by their triggerSource.
+RecorderTrigger = Annotated[
+    CognitoPostAuthenticationTriggerModel | PostConfirmationTrigger, Field(discriminator="triggerSource")
+]
+
+
 class CognitoActivity(BaseModel):
     """What the recorder needs from a PostAuthentication or PostConfirmation event."""
 
@@ -49,16 +70,16 @@ class CognitoActivity(BaseModel):
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> CognitoActivity:
-        """Validate the trigger event; raises pydantic.ValidationError or ValueError naming what is wrong."""
-        source = str(event.get("triggerSource", ""))
-        kind = TriggerKind(source.split("_", 1)[0])
-        attributes = (event.get("request") or {}).get("userAttributes") or {}
+        """Parse the trigger event with Powertools' Cognito models; raises pydantic.ValidationError
+        (a ValueError) naming what is wrong."""
+        # Powertools types `model` as a class; a discriminated union of two is what this trigger gets.
+        trigger: Any = parse(event=event, model=RecorderTrigger)  # type: ignore[call-overload]
         return cls(
-            kind=kind,
-            trigger_source=source,
-            user_pool_id=event.get("userPoolId", ""),
-            username=event.get("userName", ""),
-            sub=attributes.get("sub", ""),
+            kind=TriggerKind(trigger.triggerSource.split("_", 1)[0]),
+            trigger_source=trigger.triggerSource,
+            user_pool_id=trigger.userPoolId,
+            username=trigger.userName or "",
+            sub=str(trigger.request.userAttributes.get("sub", "")),
         )
 
     @property

@@ -65,32 +65,50 @@ def _parameters(pairs: Sequence[str]) -> dict[str, str]:
 
 @contextmanager
 def _started(
-    args: argparse.Namespace, *, moto_port: int | None, api_port: int, background: bool
+    args: argparse.Namespace,
+    *,
+    moto_port: int | None,
+    api_port: int,
+    background: bool,
+    compact: bool = False,
 ) -> Iterator[Running]:
-    """Local cloud + local API + demo user; everything stopped again on the way out."""
+    """Local cloud + local API + demo user; everything stopped again on the way out.
+
+    `compact`: one line per invocation on the terminal instead of the functions' own logs."""
     from stratus_local import demo
     from stratus_local.apigw import LocalApi
     from stratus_local.cloud import LocalCloud
+    from stratus_local.invocations import InvocationLog
 
     began = time.perf_counter()
     parameters = _parameters(args.parameter_overrides)
-    cloud = LocalCloud(args.template, parameters=parameters, port=moto_port, background=background)
+    cloud = LocalCloud(
+        args.template,
+        parameters=parameters,
+        port=moto_port,
+        background=background,
+        function_logs=not compact,
+        invocation_log=InvocationLog(sys.stdout) if compact else None,
+    )
     with cloud, LocalApi(cloud.stack, cloud.invoke, endpoint_url=cloud.endpoint_url, port=api_port) as api:
         user = demo.create_demo_user(cloud.client("cognito-idp"), cloud.stack.outputs)
         yield Running(cloud, api, user, time.perf_counter() - began)
 
 
 def _protected_get_path(api: LocalApi) -> str | None:
-    """The first GET route behind a Cognito authorizer with no path parameters, with a valid query."""
-    for route in sorted(api.routes.api.routes, key=lambda r: r.path):
-        if "{" in route.path or (route.path, "GET") not in api.routes.cognito:
-            continue
-        path: str = route.path
-        return path + CHECK_QUERIES.get(path, "")
-    return None
+    """The route the banner's example and the check call: a GET behind a Cognito authorizer with no path
+    parameters, the ones with a known query (the counters) first, then the first in path order."""
+    paths = sorted(
+        route.path
+        for route in api.routes.api.routes
+        if "{" not in route.path and (route.path, "GET") in api.routes.cognito
+    )
+    preferred = [path for path in CHECK_QUERIES if path in paths]
+    chosen = (preferred or paths or [None])[0]
+    return None if chosen is None else chosen + CHECK_QUERIES.get(chosen, "")
 
 
-def _print_banner(running: Running, path: str | None) -> None:
+def _print_banner(running: Running, path: str | None, token: str | None) -> None:
     from stratus_local import demo
 
     cloud, api, user = running.cloud, running.api, running.user
@@ -112,14 +130,22 @@ def _print_banner(running: Running, path: str | None) -> None:
         print(f"  NOT EMULATED  {line}")
     for line in api.routes.unenforced:
         print(f"  NOT ENFORCED  {line}")
-    print("\nTry it (another terminal):\n")
-    print(demo.example_commands(api.url, cloud.endpoint_url, stack.region, user, path))
+    if token is not None:
+        print(
+            f"\nTry it from another terminal (the demo user's ID token, valid {TOKEN_MINUTES} min; "
+            "type `token` here for a new one):\n"
+        )
+        print(demo.example_commands(api.url, token, path))
     print()
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-CONSOLE_HELP = "type: advance <N>[s|m|h|d] (move the local cloud's clock, e.g. advance 91d), quit"
+CONSOLE_HELP = (
+    "type: advance <N>[s|m|h|d] (move the local cloud's clock, e.g. advance 91d), "
+    "token (sign the demo user in again, print a fresh token), quit"
+)
+TOKEN_MINUTES = 60  # the app client's IdTokenValidity
 
 
 def _duration(text: str) -> float | None:
@@ -127,8 +153,9 @@ def _duration(text: str) -> float | None:
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)] if match else None
 
 
-def _console(cloud: LocalCloud, stop: threading.Event) -> None:
-    """Commands typed while `make local` runs: time travel for TTL-driven flows, or quit."""
+def _console(running: Running, stop: threading.Event, path: str | None) -> None:
+    """Commands typed while `make local` runs: time travel for TTL-driven flows, a new token, or quit."""
+    cloud = running.cloud
     for line in sys.stdin:
         words = line.split()
         seconds = _duration(words[1]) if len(words) == 2 and words[0] == "advance" else None
@@ -136,11 +163,35 @@ def _console(cloud: LocalCloud, stop: threading.Event) -> None:
             cloud.clock.advance(seconds)
             _drain(cloud)
             print(f"clock advanced by {words[1]}: it is now {cloud.clock.datetime():%Y-%m-%d %H:%M} UTC")
+        elif words == ["token"]:
+            _print_token(running, path)
         elif words and words[0] in {"quit", "exit"}:
             stop.set()
             return
         elif words:
             print(CONSOLE_HELP, flush=True)
+
+
+def _demo_token(running: Running) -> str:
+    """The demo user's ID token from a real sign-in (the pool's triggers run, as in AWS)."""
+    from stratus_local import demo
+
+    tokens = demo.sign_in(running.cloud.client("cognito-idp"), running.user)
+    _drain(running.cloud)
+    return tokens["IdToken"]
+
+
+def _print_token(running: Running, path: str | None) -> None:
+    from botocore.exceptions import ClientError
+
+    from stratus_local import demo
+
+    try:
+        token = _demo_token(running)
+    except ClientError as exc:
+        print(f"sign-in refused: {exc.response['Error'].get('Message', exc)}", flush=True)
+        return
+    print(demo.example_commands(running.api.url, token, path), flush=True)
 
 
 def _stop_on_signals() -> threading.Event:
@@ -180,12 +231,16 @@ def _up(args: argparse.Namespace) -> int:
     )
     stop = _stop_on_signals()
     # The cloud's own pump runs what falls due; the loop below also flushes batching windows.
-    with _started(args, moto_port=args.port, api_port=api_port, background=True) as running:
+    compact = not args.verbose
+    with _started(args, moto_port=args.port, api_port=api_port, background=True, compact=compact) as running:
         cloud = running.cloud
         traffic = demo.DemoTraffic(
             Path(args.template).resolve().parent, cloud.stack.outputs, cloud.client("kinesis")
         )
-        _print_banner(running, _protected_get_path(running.api))
+        path = _protected_get_path(running.api)
+        _print_banner(running, path, _demo_token(running))
+        if compact:
+            print("One line per invocation below (`make local ARGS=--verbose` shows the functions' logs).")
         if traffic.available and args.seed_events > 0:
             traffic.send(args.seed_events)
             print(f"seeded {args.seed_events} web events into {traffic.stream}", flush=True)
@@ -196,7 +251,10 @@ def _up(args: argparse.Namespace) -> int:
         if per_tick:
             print(f"putting {per_tick} events every {args.interval:g} s; counters move as they drain")
         print(f"Ctrl-C (or SIGTERM) stops it; {CONSOLE_HELP}.\n", flush=True)
-        threading.Thread(target=_console, args=(cloud, stop), name="stratus-console", daemon=True).start()
+        console = threading.Thread(
+            target=_console, args=(running, stop, path), name="stratus-console", daemon=True
+        )
+        console.start()
         while not stop.wait(args.interval):
             if per_tick:
                 traffic.send(per_tick)
@@ -265,6 +323,9 @@ def main(argv: list[str] | None = None) -> int:
         "--traffic-rate", type=float, default=5.0, help="web events a second afterwards (0: none)"
     )
     up.add_argument("--interval", type=float, default=2.0, help="seconds between drains of pending events")
+    up.add_argument(
+        "--verbose", action="store_true", help="show the functions' own logs, not one line per invocation"
+    )
     up.set_defaults(run=_up)
 
     check = commands.add_parser(

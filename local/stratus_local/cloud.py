@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -38,6 +38,7 @@ from stratus_local.clock import Clock
 from stratus_local.cognito import CognitoTriggers
 from stratus_local.deployer import DeployedStack, deploy
 from stratus_local.event_sources import MappingConfig, Poller, poller_for
+from stratus_local.invocations import Invocation
 from stratus_local.runner import FunctionError, FunctionTimeoutError, LoadedFunction, invoke_api_result
 from stratus_local.scheduler import OneTimeSchedules
 from stratus_local.template import translate
@@ -101,11 +102,13 @@ class _Schedule:
 
 
 class _PrefixedOutput(io.TextIOBase):
-    """stdout that prefixes lines written by a function's thread with the function's name."""
+    """stdout that prefixes lines written by a function's thread with the function's name, or drops
+    them (`hide`: `make local` shows one line per invocation instead, unless --verbose)."""
 
-    def __init__(self, target: TextIO, names: Mapping[str, str]) -> None:
+    def __init__(self, target: TextIO, names: Mapping[str, str], hide: bool = False) -> None:
         self.target = target
         self.names = names
+        self.hide = hide
         self._partial: dict[int, bool] = {}
 
     def write(self, text: str) -> int:
@@ -113,6 +116,8 @@ class _PrefixedOutput(io.TextIOBase):
         logical_id = thread.name.removeprefix("lambda-") if thread.name.startswith("lambda-") else None
         if logical_id is None:
             return self.target.write(text)
+        if self.hide:
+            return len(text)
         prefix = f"[{self.names.get(logical_id, logical_id)}] "
         at_line_start = not self._partial.get(thread.ident or 0, False)
         out = []
@@ -144,6 +149,8 @@ class LocalCloud:
         stack_name: str = "stratus-local",
         background: bool = False,
         prefix_logs: bool = True,
+        function_logs: bool = True,
+        invocation_log: Callable[[Invocation], None] | None = None,
     ) -> None:
         self.template = Path(template)
         self.parameters = dict(parameters or {})
@@ -152,6 +159,8 @@ class LocalCloud:
         self.stack_name = stack_name
         self.background = background
         self.prefix_logs = prefix_logs
+        self.function_logs = function_logs
+        self.invocation_log = invocation_log
         self.clock = CloudClock(self)
         self._server = server.LocalMotoServer(host, port, middleware=self._cognito_middleware)
         self._stack: DeployedStack | None = None
@@ -220,7 +229,9 @@ class LocalCloud:
                 self._names[logical_id] = spec.function_name
             if self.prefix_logs:
                 self._saved_stdout = sys.stdout
-                sys.stdout = _PrefixedOutput(sys.stdout, self._names)  # type: ignore[assignment]
+                sys.stdout = _PrefixedOutput(  # type: ignore[assignment]
+                    sys.stdout, self._names, hide=not self.function_logs
+                )
             server.set_router(self)
             self._wire()
             self._report_not_emulated()
@@ -328,7 +339,24 @@ class LocalCloud:
 
     def invoke(self, logical_id: str, event: Any, timeout: float | None = None) -> Any:
         """Run a function as Lambda would (raises FunctionError / FunctionTimeoutError)."""
-        return self._functions[logical_id].invoke(event, timeout)
+        started = time.perf_counter()
+        try:
+            result = self._functions[logical_id].invoke(event, timeout)
+        except FunctionError as exc:
+            self._log_invocation(logical_id, event, started, error=exc.error)
+            raise
+        except FunctionTimeoutError as exc:
+            self._log_invocation(logical_id, event, started, error=exc)
+            raise
+        self._log_invocation(logical_id, event, started, result=result)
+        return result
+
+    def _log_invocation(
+        self, logical_id: str, event: Any, started: float, result: Any = None, error: Any = None
+    ) -> None:
+        if self.invocation_log is not None:
+            seconds = time.perf_counter() - started
+            self.invocation_log(Invocation(logical_id, event, seconds, result, error))
 
     def _logical_id(self, name: str) -> str | None:
         return self.stack.function_for_arn(name)

@@ -7,7 +7,6 @@ endpoint (Cognito sign-in fires the pool's triggers there) and through HTTP to t
 from __future__ import annotations
 
 import importlib.util
-import json
 import secrets
 import string
 import sys
@@ -169,16 +168,9 @@ def run_check(url: str, token: str) -> list[CheckResult]:
     return results
 
 
-def example_commands(api_url: str, endpoint_url: str, region: str, user: DemoUser, path: str | None) -> str:
-    """Copy-paste shell lines: sign in with the AWS CLI at the local endpoint, then call the API."""
-    auth = json.dumps({"USERNAME": user.username, "PASSWORD": user.password})
-    lines = [
-        "export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=" + region,
-        f"TOKEN=$(aws --endpoint-url {endpoint_url} cognito-idp initiate-auth \\",
-        f"  --client-id {user.client_id} --auth-flow USER_PASSWORD_AUTH \\",
-        f"  --auth-parameters '{auth}' \\",
-        "  --query AuthenticationResult.IdToken --output text)",
-    ]
+def example_commands(api_url: str, token: str, path: str | None) -> str:
+    """Copy-paste shell lines: the token, then a call of a protected route with it (curl only)."""
+    lines = [f"TOKEN='{token}'"]
     if path is not None:
         lines.append(f'curl -s -H "Authorization: $TOKEN" "{api_url}{path}"')
     return "\n".join(lines)

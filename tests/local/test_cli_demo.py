@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import string
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -38,17 +40,14 @@ def test_tampered_token_keeps_header_and_claims_but_not_the_signature() -> None:
     assert forged.split(".")[2] != token.split(".")[2]
 
 
-def test_example_signs_in_at_the_local_endpoint_then_calls_the_api_with_the_token() -> None:
-    user = demo.DemoUser("demo@example.com", "Abc-123-def-GHI", "us-east-1_pool", "client123")
+def test_example_is_a_ready_token_and_a_curl_call_needing_no_other_tool() -> None:
+    text = demo.example_commands("http://127.0.0.1:3000/v1", "eyJ.a.b", "/counters")
 
-    text = demo.example_commands(
-        "http://127.0.0.1:3000/v1", "http://127.0.0.1:4566", "us-east-1", user, "/counters"
-    )
-
-    assert "aws --endpoint-url http://127.0.0.1:4566 cognito-idp initiate-auth" in text
-    assert "--client-id client123 --auth-flow USER_PASSWORD_AUTH" in text
-    assert '"PASSWORD": "Abc-123-def-GHI"' in text
-    assert 'curl -s -H "Authorization: $TOKEN" "http://127.0.0.1:3000/v1/counters"' in text
+    assert text.splitlines() == [
+        "TOKEN='eyJ.a.b'",
+        'curl -s -H "Authorization: $TOKEN" "http://127.0.0.1:3000/v1/counters"',
+    ]
+    assert "aws " not in text
 
 
 def test_local_requests_only() -> None:
@@ -60,3 +59,22 @@ def test_parameter_overrides_must_be_name_value() -> None:
     assert cli._parameters(["A=1", "B=x=y"]) == {"A": "1", "B": "x=y"}
     with pytest.raises(SystemExit, match="Name=Value"):
         cli._parameters(["oops"])
+
+
+def _api_with(*paths: str, open_paths: tuple[str, ...] = ()) -> Any:
+    routes = [SimpleNamespace(path=p) for p in (*paths, *open_paths)]
+    cognito = {(p, "GET"): object() for p in paths}
+    return SimpleNamespace(routes=SimpleNamespace(api=SimpleNamespace(routes=routes), cognito=cognito))
+
+
+def test_the_example_route_is_the_counters_query_whatever_sorts_first() -> None:
+    api = _api_with("/conversations", "/counters", "/documents/{documentId}")
+
+    assert cli._protected_get_path(api) == "/counters" + cli.CHECK_QUERIES["/counters"]
+
+
+def test_without_counters_the_first_protected_route_without_parameters_is_used() -> None:
+    api = _api_with("/webhooks/endpoints", "/documents", open_paths=("/health",))
+
+    assert cli._protected_get_path(api) == "/documents"
+    assert cli._protected_get_path(_api_with(open_paths=("/health",))) is None

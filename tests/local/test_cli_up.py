@@ -56,10 +56,11 @@ class Up:
             time.sleep(0.1)
 
 
-def start_up() -> Up:
+def start_up(*options: str) -> Up:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "local"), str(ROOT / "layers/shared")])}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "stratus_local", "up", "--port", "0", "--api-port", "0", "--interval", "0.5"],
+    command = ["up", "--port", "0", "--api-port", "0", "--interval", "0.5", *options]
+    process = subprocess.Popen(  # noqa: S603 - this interpreter running the project's own entry point
+        [sys.executable, "-m", "stratus_local", *command],
         cwd=ROOT,
         env={**env, "PYTHONUNBUFFERED": "1"},
         stdin=subprocess.PIPE,
@@ -123,6 +124,58 @@ def test_demo_user_from_the_banner_calls_the_api(running: Up) -> None:
     assert with_token[0] == 200, with_token
     assert {s["event"] for s in json.loads(with_token[1])["series"]} == {"page view", "click"}
     assert without == (401, '{"message": "Unauthorized"}')
+
+
+def test_the_printed_token_and_curl_line_work_as_pasted(running: Up) -> None:
+    # Given only the two lines the banner prints (no AWS CLI, no other tool)
+    token = running.value(r"TOKEN='([^']+)'")
+    url = running.value(r'curl -s -H "Authorization: \$TOKEN" "(\S+)"')
+
+    status, body = demo.http_get(url, {"Authorization": token})
+
+    assert status == 200, body
+
+
+def test_typing_token_prints_a_fresh_working_token(running: Up) -> None:
+    first = running.value(r"TOKEN='([^']+)'")
+    seen = len(running.output)
+    assert running.process.stdin is not None
+    running.process.stdin.write("token\n")
+    running.process.stdin.flush()
+
+    deadline = time.monotonic() + 60
+    fresh = None
+    while fresh is None:
+        assert time.monotonic() < deadline, "no new TOKEN line"
+        for line in running.output[seen:]:
+            match = re.match(r"TOKEN='([^']+)'", line)
+            if match and match.group(1) != first:
+                fresh = match.group(1)
+        time.sleep(0.1)
+
+    url = running.value(r'curl -s -H "Authorization: \$TOKEN" "(\S+)"')
+    assert demo.http_get(url, {"Authorization": fresh})[0] == 200
+
+
+def test_the_terminal_shows_one_compact_line_per_invocation(running: Up) -> None:
+    # The seeded traffic runs the replicator, the archiver and the counter, each once or more.
+    running.wait_for("StreamReplicatorFunction")
+    lines = [line for line in running.output if re.search(r"\d+ ms  ", line)]
+
+    replicated = [line for line in lines if "StreamReplicatorFunction" in line]
+    assert replicated, running.output[-20:]
+    assert re.search(r"kinesis \d+ records?\s+\d+ ms  ok", replicated[0]), replicated[0]
+    # and no raw log or metric JSON from the functions
+    assert not [line for line in running.output if line.lstrip().startswith("{")]
+
+
+def test_verbose_brings_the_functions_own_logs_back() -> None:
+    up = start_up("--verbose")
+    try:
+        up.wait_for('"_aws"')  # a Powertools metrics document, as a function prints it
+        assert any(line.startswith("[") and '"level"' in line for line in up.output)
+    finally:
+        stop(up)
 
 
 def test_seeded_traffic_moves_the_counters(running: Up) -> None:

@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import CognitoPostConfirmationTriggerModel
 
 from stratus_shared.inactivity import InactivityRecord
 from tests.unit.remediation.conftest import emitted_metrics, function_module
@@ -34,11 +36,16 @@ class FakeStore:
 
 
 def _event(trigger: str, sub: str = "sub-1") -> dict[str, Any]:
+    """A trigger event as Cognito sends it."""
     return {
+        "version": "1",
+        "region": "us-east-1",
         "userPoolId": "us-east-1_Pool",
         "userName": "ada",
+        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "client-1"},
         "triggerSource": trigger,
         "request": {"userAttributes": {"sub": sub, "email": "ada@example.com"}},
+        "response": {},
     }
 
 
@@ -81,6 +88,20 @@ def test_a_sign_up_starts_tracking_a_new_user() -> None:
 
     assert logic.record_activity(activity, store, threshold_days=30, now=NOW) is logic.Outcome.RECORDED
     assert store.items["sub-1"].source.value == "sign-up"
+
+
+def test_a_password_reset_confirmation_is_parsed_although_powertools_model_refuses_it() -> None:
+    # Powertools' own PostConfirmation model lists ConfirmSignUp only; the recorder's widens it.
+    event = _event("PostConfirmation_ConfirmForgotPassword", sub="sub-reset")
+    with pytest.raises(ValueError, match="ConfirmSignUp"):
+        parse(event=event, model=CognitoPostConfirmationTriggerModel)
+
+    activity = models.CognitoActivity.from_event(event)
+    store = FakeStore()
+
+    assert activity.kind is models.TriggerKind.POST_CONFIRMATION
+    assert logic.record_activity(activity, store, threshold_days=30, now=NOW) is logic.Outcome.RECORDED
+    assert store.items["sub-reset"].source.value == "sign-up"
 
 
 def test_an_unavailable_table_lets_the_sign_in_through_and_counts_it() -> None:
