@@ -33,7 +33,7 @@ from tests.support.webhook_receiver import Planned, Received, Receiver, verifyin
 pytestmark = local_only("deliveries go to a receiver on this machine's loopback interface")
 
 QUOTA = 40
-SLACK = 2.5  # seconds of wall time a step of the test itself may take
+SLACK = 10.0  # seconds of wall time a step of the test itself may take (a busy machine is slow)
 PARAMETERS = {
     "AllowSelfSignUp": "true",
     "WebhookAllowLoopbackTargets": "true",
@@ -146,6 +146,11 @@ def _step(cloud: LocalCloud, seconds: float) -> None:
     cloud.clock.drain()
 
 
+def _fine(wait: float) -> float:
+    """The clock step that finds when a retry fell due to within 5 % of its wait."""
+    return max(wait / 20, 1.0)
+
+
 def _until_received(
     cloud: LocalCloud, receiver: Receiver, path: str, count: int, *, step: float, limit: float
 ) -> None:
@@ -241,18 +246,19 @@ def test_failed_attempts_retry_on_the_schedule_with_the_same_id_and_fresh_timest
         schedules_waiting.append(len(scheduler.list_schedules(GroupName=group)["Schedules"]))
         _step(local_cloud, wait * 0.75)
         _until_received(
-            local_cloud, receiver, path, attempt + 1, step=wait / 20, limit=wait * 0.5 + 2 * SLACK
+            local_cloud, receiver, path, attempt + 1, step=_fine(wait), limit=wait * 0.5 + 2 * SLACK
         )
 
     deliveries = receiver.received(path)
     assert len(deliveries) == failures + 1
     assert {d.webhook_id for d in deliveries} == {message_id}
     for earlier, later, wait in zip(deliveries, deliveries[1:], RETRY_SCHEDULE_SECONDS, strict=False):
+        late = wait * 1.2 + _fine(wait) + SLACK
         # Never before the schedule's -20 % (judged on the cloud's clock), never much after its +20 %.
         assert later.at - earlier.at >= wait * 0.8 - 1, (later.at - earlier.at, wait)
-        assert later.at - earlier.at <= wait * 1.2 + wait / 20 + SLACK, (later.at - earlier.at, wait)
+        assert later.at - earlier.at <= late, (later.at - earlier.at, wait)
         # ... and each attempt carries its own fresh timestamp.
-        assert wait * 0.8 - SLACK <= later.timestamp - earlier.timestamp <= wait * 1.2 + wait / 20 + SLACK
+        assert wait * 0.8 - 2 <= later.timestamp - earlier.timestamp <= late
     for delivery in deliveries:  # each attempt signed afresh, at its own timestamp
         _verified(delivery, endpoint["secret"])
     assert schedules_waiting == [
@@ -443,7 +449,7 @@ def test_a_failing_endpoint_is_exhausted_then_disabled_after_five_days_and_recov
     assert exhausted_state == "exhausted"
     assert shown["enabled"] is False
     assert shown["disabledReason"] == "failing without a success"
-    kinds = Counter(e["detail-type"] for e in events)
+    kinds = Counter(e["detail-type"] for e in events if e["detail"]["endpointId"] == endpoint["id"])
     assert kinds == {"message.attempt.exhausted": 1, "endpoint.disabled": 1}
     assert enabled[0] == 200
     assert enabled[1]["enabled"] is True
