@@ -251,8 +251,23 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
+# Parameters `make local` sets unless given: the local cloud's webhook receivers listen on loopback.
+LOCAL_PARAMETERS = {"WebhookAllowLoopbackTargets": "true"}
+
+
+def _local_defaults(args: argparse.Namespace) -> None:
+    """Add LOCAL_PARAMETERS the template declares and the command line did not set."""
+    declared = template.load(args.template).get("Parameters", {})
+    given = set(_parameters(args.parameter_overrides))
+    for name, value in LOCAL_PARAMETERS.items():
+        if name in declared and name not in given:
+            args.parameter_overrides.append(f"{name}={value}")
+
+
 def _up(args: argparse.Namespace) -> int:
     from stratus_local import demo
+
+    _local_defaults(args)
 
     api_port = (
         args.api_port

@@ -34,6 +34,10 @@ class Clock:
     def offset(self) -> float:
         return self._offset
 
+    def offset_source(self) -> float:
+        """The offset as a callable (what SQS and the functions' clock read on every call)."""
+        return self._offset
+
     def on_advance(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 

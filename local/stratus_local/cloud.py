@@ -40,6 +40,7 @@ from stratus_local.deployer import DeployedStack, deploy
 from stratus_local.event_sources import MappingConfig, Poller, poller_for
 from stratus_local.invocations import Invocation
 from stratus_local.runner import FunctionError, FunctionTimeoutError, LoadedFunction, invoke_api_result
+from stratus_local.scheduler import OneTimeSchedules
 from stratus_local.template import translate
 from stratus_local.ttl import TtlSweeper
 
@@ -170,7 +171,10 @@ class LocalCloud:
         self._order = itertools.count()
         self._schedules: list[_Schedule] = []
         self._sweeper = TtlSweeper(self.clock, account_id, region)
+        self._one_time = OneTimeSchedules(account_id, region, self.client, self.invoke_async, self.knows)
         self._lock = threading.RLock()
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
         self._async_lock = threading.Lock()
         self._stop = threading.Event()
         self._pump: threading.Thread | None = None
@@ -200,6 +204,7 @@ class LocalCloud:
         server.install_hooks()
         self._server.start()
         self._started = True
+        self._install_clock(self.clock.offset_source)
         try:
             # moto's backends are process-wide: start from nothing, as a fresh account would.
             self._reset_moto()
@@ -245,12 +250,15 @@ class LocalCloud:
         if self._pump is not None:
             self._pump.join(timeout=10)
         server.set_router(None)
+        self._install_clock(None)
         if self._saved_stdout is not None:
             sys.stdout = self._saved_stdout
             self._saved_stdout = None
         with contextlib.suppress(OSError):  # leave no state behind for the next cloud in this process
             self._reset_moto()
         self._server.stop()
+        with self._clients_lock:
+            self._clients.clear()
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -266,6 +274,16 @@ class LocalCloud:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+    @staticmethod
+    def _install_clock(source: Any) -> None:
+        """SQS (delays, visibility) and functions reading stratus_shared.clock follow the cloud's clock."""
+        server.set_clock_offset(source)
+        try:
+            from stratus_shared import clock as shared_clock
+        except ImportError:  # a template without the shared layer
+            return
+        shared_clock.set_offset_source(source)
 
     def _set_process_env(self) -> None:
         """moto's Step Functions interpreter calls Lambda at localhost:$MOTO_PORT."""
@@ -293,14 +311,20 @@ class LocalCloud:
 
     # ---- clients ------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
-        """A boto3 client for the local endpoint (moto accepts any credentials)."""
-        return boto3.client(  # type: ignore[call-overload]
-            service,
-            endpoint_url=self.endpoint_url,
-            region_name=self.region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106
-        )
+        """A boto3 client for the local endpoint (moto accepts any credentials), one per service: creating a
+        client costs tens of milliseconds, and the event sources ask for one on every poll."""
+        with self._clients_lock:
+            found = self._clients.get(service)
+            if found is None:
+                found = boto3.client(  # type: ignore[call-overload]
+                    service,
+                    endpoint_url=self.endpoint_url,
+                    region_name=self.region,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",  # noqa: S106
+                )
+                self._clients[service] = found
+            return found
 
     def output(self, name: str) -> Any:
         return self.stack.outputs[name]
@@ -436,6 +460,7 @@ class LocalCloud:
         with self._lock:
             ran = 0
             ran += self._fire_schedules()
+            ran += self._one_time.fire_due(self.clock.now())
             ran += self._sweeper.sweep()
             ran += self._run_async()
             for poller in self._pollers:

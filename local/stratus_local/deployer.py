@@ -497,6 +497,12 @@ class _Creator:
         self.stack.refs[logical_id] = name
         self.stack.attrs[f"{logical_id}.Arn"] = arn
 
+    def _aws_scheduler_schedulegroup(self, logical_id: str, props: dict[str, Any]) -> None:
+        name = props.get("Name") or self.name(logical_id)
+        arn = self.client("scheduler").create_schedule_group(Name=name)["ScheduleGroupArn"]
+        self.stack.refs[logical_id] = name
+        self.stack.attrs[f"{logical_id}.Arn"] = arn
+
     def _aws_stepfunctions_statemachine(self, logical_id: str, props: dict[str, Any]) -> None:
         name = props.get("StateMachineName") or self.name(logical_id, 80)
         if "DefinitionString" in props:

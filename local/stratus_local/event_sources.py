@@ -42,6 +42,8 @@ STREAM_RETENTION_SECONDS = 24 * 3600
 MAX_RETRY_BACKOFF_SECONDS = 60.0
 # Lambda holds polled SQS messages in flight; the cloud's clock, not moto's wall clock, decides retries.
 IN_FLIGHT_VISIBILITY_SECONDS = 12 * 3600
+# Lambda polls an SQS queue with several pollers at once (five to start with); a step sends up to this many.
+CONCURRENT_BATCHES = 5
 
 Invoke = Callable[[str, Any], Any]
 ClientFactory = Callable[[str], Any]
@@ -502,16 +504,26 @@ class SqsPoller:
         return True
 
     def step(self, flush: bool = False) -> bool:
+        """Release due retries, then send up to CONCURRENT_BATCHES batches (Lambda polls a queue with
+        several pollers at once)."""
         if not self.config.enabled:
             return False
         released = self._release_due()
+        sent = False
+        for _ in range(CONCURRENT_BATCHES):
+            if not self._step_batch(flush):
+                break
+            sent = True
+        return released or sent
+
+    def _step_batch(self, flush: bool) -> bool:
         self._receive()
         if not self.buffer:
-            return released
+            return False
         full = len(self.buffer) >= self.config.batch_size
         waited = self.clock.now() - self.buffer[0].buffered_at >= self.config.window_seconds
         if not (full or waited or flush):
-            return released
+            return False
         batch, self.buffer = self.buffer[: self.config.batch_size], self.buffer[self.config.batch_size :]
         records = [b.record for b in batch]
         self.invocations += 1
@@ -527,12 +539,20 @@ class SqsPoller:
             known = {r["messageId"] for r in records}
             # An identifier Lambda cannot match fails the whole batch.
             failed_ids = set(listed) if set(listed) <= known else known
-        sqs = self._clients("sqs")
+        done = []
         for record in records:
             if record["messageId"] in failed_ids:
                 self.retry_at.append((self.clock.now() + self.visibility_timeout, record["receiptHandle"]))
             else:
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=record["receiptHandle"])
+                done.append(record)
+        # Lambda deletes a batch's successful messages with DeleteMessageBatch, ten to a call.
+        sqs = self._clients("sqs")
+        for start in range(0, len(done), 10):
+            entries = [
+                {"Id": str(i), "ReceiptHandle": r["receiptHandle"]}
+                for i, r in enumerate(done[start : start + 10])
+            ]
+            sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
         if failed_ids:
             log.warning(
                 "%s: %d of %d messages failed: %s", self.config.function, len(failed_ids), len(records), error

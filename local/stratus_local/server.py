@@ -57,6 +57,7 @@ class LambdaRouter(Protocol):
 
 
 _router: LambdaRouter | None = None
+_clock_offset: Callable[[], float] | None = None
 _installed = False
 _install_lock = threading.Lock()
 
@@ -64,6 +65,12 @@ _install_lock = threading.Lock()
 def set_router(router: LambdaRouter | None) -> None:
     global _router  # noqa: PLW0603 - one local cloud per process owns moto's backends
     _router = router
+
+
+def set_clock_offset(source: Callable[[], float] | None) -> None:
+    """Seconds the local cloud's clock is ahead of the wall clock (None: SQS runs on the wall clock)."""
+    global _clock_offset  # noqa: PLW0603 - one local cloud per process owns moto's backends
+    _clock_offset = source
 
 
 def function_name_of(name_or_arn: str) -> str:
@@ -85,6 +92,7 @@ def install_hooks() -> None:
         _patch_s3()
         _patch_sns()
         _patch_events()
+        _patch_sqs_clock()
         _installed = True
 
 
@@ -261,6 +269,28 @@ def _patch_events() -> None:
                 self.targets = saved
 
     events_models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+
+
+def _patch_sqs_clock() -> None:
+    """SQS DelaySeconds, visibility timeouts and retention judged on the local cloud's clock: a retry an
+    application schedules with DelaySeconds=300 becomes visible when `clock.advance(300)` says so."""
+    from moto.sqs import models as sqs_models
+
+    wall_seconds = getattr(sqs_models, "unix_time")  # noqa: B009 - not re-exported for type checkers
+    wall_millis = getattr(sqs_models, "unix_time_millis")  # noqa: B009
+
+    def offset() -> float:
+        source = _clock_offset
+        return source() if source is not None else 0.0
+
+    def unix_time(dt: Any = None) -> float:
+        return float(wall_seconds(dt)) + (offset() if dt is None else 0.0)
+
+    def unix_time_millis(dt: Any = None) -> float:
+        return float(wall_millis(dt)) + (offset() * 1000 if dt is None else 0.0)
+
+    setattr(sqs_models, "unix_time", unix_time)  # noqa: B010 - module globals moto's SQS models read
+    setattr(sqs_models, "unix_time_millis", unix_time_millis)  # noqa: B010
 
 
 def _as_eventbridge_sends(event: Any) -> Any:

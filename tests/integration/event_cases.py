@@ -38,6 +38,8 @@ ALL_CAPABILITIES: dict[str, str] = {
     "EnableStreamReplication": "true",
     "EnableCounters": "true",
     "EnableWebApp": "true",
+    "EnableWebhooks": "true",
+    "WebhookOperatorTenantId": "stratus-operators",
 }
 
 # (function folder, case name) -> EventCase
@@ -55,3 +57,7 @@ CASES.update(_REPLICATION_CASES)
 from tests.integration.webapp.event_cases import CASES as _WEBAPP_CASES  # noqa: E402
 
 CASES.update(_WEBAPP_CASES)
+
+from tests.integration.webhooks.event_cases import CASES as _WEBHOOK_CASES  # noqa: E402
+
+CASES.update(_WEBHOOK_CASES)

@@ -139,11 +139,14 @@ def test_replication_switches_off_entirely() -> None:
     stack = Deployment(EnableStreamReplication="false", EnableWebApp="false")
     mine = [
         "WebAnalyticsStream", "ReplicaTable", "StreamReplicatorFunction", "ReplicaArchiverFunction",
-        "ArchiveBucket", "ArchiveDeliveryStream", "EventCounterFunction", "CountersApiFunction", "Api",
+        "ArchiveBucket", "ArchiveDeliveryStream", "EventCounterFunction", "CountersApiFunction",
         "ReplicationFailureQueue", "ReplicatorPoisonQueue", "StreamReplicatorMapping",
         "ReplicaArchiverMapping", "EventCounterMapping",
     ]  # fmt: skip
     assert [lid for lid in mine if stack.exists(lid)] == []
+    # The REST API stays while another capability routes to it (webhooks), and goes with the last one.
+    assert stack.exists("Api")
+    assert not Deployment(EnableStreamReplication="false", EnableWebhooks="false").exists("Api")
 
 
 def test_the_archive_is_encrypted_private_tls_only_and_date_partitioned() -> None:

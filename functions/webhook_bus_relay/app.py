@@ -1,0 +1,28 @@
+"""EventBridge rule target: Stratus's own events (inactive users disabled) become webhook messages
+for the operator tenant (WebhookOperatorTenantId)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from dal import DynamoOutbox
+from logic import relay
+from models import RelaySettings
+
+from stratus_shared import clock
+from stratus_shared.config import load_settings
+from stratus_shared.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    settings = load_settings(RelaySettings)
+    result = relay(event, settings, DynamoOutbox(settings.outbox_table_name), now=clock.now)
+    logger.info(
+        "event relayed to the webhook outbox",
+        extra={"event_id": event.get_id, "message_id": result["messageId"], "new_message": result["created"]},
+    )
+    return result

@@ -1,0 +1,127 @@
+"""Settings, requests and answers of the webhooks API (the contract the front end and tests use)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from stratus_shared.config import Settings
+from stratus_shared.webhooks import EVENT_TYPE_PATTERN, check_event_type
+
+MAX_ENDPOINTS_PER_TENANT = 100
+MAX_PAGE = 250
+DEFAULT_PAGE = 50
+# Standard Webhooks: 24 to 64 random bytes; 32 is HMAC-SHA256's block-safe key length.
+SECRET_BYTES = 32
+DEFAULT_GRACE_SECONDS = 86400
+MAX_GRACE_SECONDS = 7 * 86400
+MAX_SIGNING_SECRETS = 5
+
+
+class ApiSettings(Settings):
+    outbox_table_name: str = Field(alias="OUTBOX_TABLE_NAME", min_length=3)
+    webhook_table_name: str = Field(alias="WEBHOOK_TABLE_NAME", min_length=3)
+    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=3)
+    delivery_queue_url: str = Field(alias="DELIVERY_QUEUE_URL", min_length=8)
+    secrets_key_id: str = Field(alias="SECRETS_KEY_ID", min_length=1)
+    max_payload_bytes: int = Field(alias="MAX_PAYLOAD_BYTES", ge=1, le=358400)
+    publish_quota_per_minute: int = Field(alias="PUBLISH_QUOTA_PER_MINUTE", ge=1)
+    allow_loopback_targets: bool = Field(default=False, alias="ALLOW_LOOPBACK_TARGETS")
+    retention_days: int = Field(default=30, alias="MESSAGE_RETENTION_DAYS", ge=1, le=365)
+
+
+class InvalidRequestError(Exception):
+    """Well-formed but unacceptable input (HTTP 400); the message names the field."""
+
+
+class PayloadTooLargeError(Exception):
+    """HTTP 413."""
+
+
+class QuotaExceededError(Exception):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("publish quota exceeded")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class DuplicateEventError(Exception):
+    def __init__(self, message_id: str) -> None:
+        super().__init__(message_id)
+        self.message_id = message_id
+
+
+def _event_types(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    for name in value:
+        if not EVENT_TYPE_PATTERN.match(name):
+            raise ValueError(f"{name!r} is not a dot-separated event type")
+        check_event_type(name)
+    return sorted(set(value))
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class CreateEndpoint(_Request):
+    url: str = Field(min_length=1, max_length=2048)
+    event_types: list[str] | None = Field(default=None, alias="eventTypes", max_length=50)
+    description: str = Field(default="", max_length=500)
+    rate_limit_per_second: int | None = Field(default=None, alias="rateLimitPerSecond", ge=1, le=10000)
+
+    @field_validator("event_types")
+    @classmethod
+    def _known_types(cls, value: list[str] | None) -> list[str] | None:
+        return _event_types(value)
+
+
+class UpdateEndpoint(_Request):
+    url: str | None = Field(default=None, min_length=1, max_length=2048)
+    event_types: list[str] | None = Field(default=None, alias="eventTypes", max_length=50)
+    description: str | None = Field(default=None, max_length=500)
+    enabled: bool | None = None
+    rate_limit_per_second: int | None = Field(default=None, alias="rateLimitPerSecond", ge=1, le=10000)
+
+    @field_validator("event_types")
+    @classmethod
+    def _known_types(cls, value: list[str] | None) -> list[str] | None:
+        return _event_types(value)
+
+
+class RotateSecret(_Request):
+    grace_period_seconds: int = Field(
+        default=DEFAULT_GRACE_SECONDS, alias="gracePeriodSeconds", ge=0, le=MAX_GRACE_SECONDS
+    )
+
+
+class Recover(_Request):
+    since: datetime
+    until: datetime | None = None
+
+    @field_validator("since", "until")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give a time zone, e.g. 2026-01-02T03:04:05Z")
+        return value
+
+
+class Publish(_Request):
+    event_type: str = Field(alias="eventType", min_length=3, max_length=100)
+    payload: dict[str, Any]
+    event_id: str | None = Field(default=None, alias="eventId", min_length=1, max_length=200)
+    subject: str | None = Field(default=None, max_length=500)
+
+    @field_validator("event_type")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if not EVENT_TYPE_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not a dot-separated event type")
+        return check_event_type(value)
+
+
+class Replay(_Request):
+    endpoint_id: str | None = Field(default=None, alias="endpointId", min_length=1, max_length=64)
