@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
-from stratus_local.template import Resolver
-from tests.support.harness import translated_template
+from stratus_local.template import Resolver, load
+from tests.support.harness import TEMPLATE, translated_template
 
 PROD = "111111111111"
+# Every capability's switch (Enable*): all "false" leaves nothing routed to the shared REST API.
+ENABLE_SWITCHES = [name for name in load(TEMPLATE)["Parameters"] if name.startswith("Enable")]
 ROLE = "arn:aws:iam::999999999999:role/stratus-ReplicaWriterRole"
 
 
@@ -135,8 +137,7 @@ def test_an_existing_stream_is_used_instead_of_creating_one() -> None:
 
 
 def test_replication_switches_off_entirely() -> None:
-    # The web app routes its own functions through the shared Api: off too, so the Api must go.
-    stack = Deployment(EnableStreamReplication="false", EnableWebApp="false")
+    stack = Deployment(EnableStreamReplication="false")
     mine = [
         "WebAnalyticsStream", "ReplicaTable", "StreamReplicatorFunction", "ReplicaArchiverFunction",
         "ArchiveBucket", "ArchiveDeliveryStream", "EventCounterFunction", "CountersApiFunction",
@@ -144,9 +145,9 @@ def test_replication_switches_off_entirely() -> None:
         "ReplicaArchiverMapping", "EventCounterMapping",
     ]  # fmt: skip
     assert [lid for lid in mine if stack.exists(lid)] == []
-    # The REST API stays while another capability routes to it (webhooks), and goes with the last one.
+    # The REST API is shared: it stays while another capability routes to it, and goes with the last one.
     assert stack.exists("Api")
-    assert not Deployment(EnableStreamReplication="false", EnableWebhooks="false").exists("Api")
+    assert not Deployment(**dict.fromkeys(ENABLE_SWITCHES, "false")).exists("Api")
 
 
 def test_the_archive_is_encrypted_private_tls_only_and_date_partitioned() -> None:
