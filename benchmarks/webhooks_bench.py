@@ -2,7 +2,9 @@
 
 Figures, not asserts (goals: at most 3 AWS requests per delivery, at most one secret read per endpoint
 per warm container). Both sides run in the same process on the same local cloud (template.yaml on moto)
-and deliver the same messages, in waves of 100, to their own 20 receiver paths:
+and deliver the same messages, in waves of 100, to their own 20 receiver paths. By default the 20
+endpoints belong to 20 tenants and each message is one tenant's (2,000 deliveries); `--fanout` gives one
+tenant all 20 endpoints, so every message goes to each of them (40,000 deliveries: about 20 times longer).
 
 - Stratus: each message is written to the outbox as a producer writes it; the dispatcher (outbox stream)
   fans it out, the sender (delivery queue, batches of 10, concurrent) signs and POSTs it, recording each
@@ -15,7 +17,7 @@ and deliver the same messages, in waves of 100, to their own 20 receiver paths:
   request EventBridge makes: counted as one per delivery.
 
 p50/p99 run from the moment a message's write returned to the moment the receiver had it.
-`python -m benchmarks.webhooks_bench --messages 200 --endpoints 5` runs a smaller size.
+`python -m benchmarks.webhooks_bench --messages 200 --endpoints 5 [--fanout]` runs another size.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from tests.support.webhook_receiver import Receiver  # noqa: E402
 
 MESSAGES = int(os.environ.get("WEBHOOKS_BENCH_MESSAGES", "2000"))
 ENDPOINTS = int(os.environ.get("WEBHOOKS_BENCH_ENDPOINTS", "20"))
+FANOUT = False
 WAVE = 100
 
 
@@ -125,12 +128,12 @@ def _waves(count: int) -> list[range]:
 
 
 def run_stratus(
-    cloud: LocalCloud, receiver: Receiver, tenant: str, token: str, api_url: str
+    cloud: LocalCloud, receiver: Receiver, subscribers: list[tuple[str, str]], api_url: str
 ) -> dict[str, Any]:
-    endpoints = []
+    """`subscribers`: (tenant, token) pairs; endpoint i belongs to subscribers[i % len(subscribers)]."""
     for index in range(ENDPOINTS):
-        answer = _post(api_url, token, "/webhooks/endpoints", {"url": receiver.url(f"/stratus/{index}")})
-        endpoints.append(answer["id"])
+        _, token = subscribers[index % len(subscribers)]
+        _post(api_url, token, "/webhooks/endpoints", {"url": receiver.url(f"/stratus/{index}")})
     dynamodb = cloud.client("dynamodb")
     outbox = cloud.output("WebhookOutboxTableName")
     published: dict[str, float] = {}
@@ -139,6 +142,7 @@ def run_stratus(
     for wave in _waves(MESSAGES):
         with phase("producer"):
             for n in wave:
+                tenant, _ = subscribers[n % len(subscribers)]
                 event = outbox_event(tenant, "webhook.test", {"n": n, "bench": True}, now=datetime.now(UTC))
                 dynamodb.put_item(TableName=outbox, Item=event.to_item())
                 published[event.id] = time.time()
@@ -216,7 +220,7 @@ def run_baseline(cloud: LocalCloud, receiver: Receiver) -> dict[str, Any]:
                         }
                     ]
                 )
-                for endpoint in range(ENDPOINTS):
+                for endpoint in _targets(int(message["data"]["n"])):
                     target_invocation(message, endpoint)
     elapsed = time.perf_counter() - started
     calls, _ = counter.take()
@@ -230,6 +234,11 @@ def run_baseline(cloud: LocalCloud, receiver: Receiver) -> dict[str, Any]:
         "functions": figures,
         "secret_reads": calls[("baseline", "secretsmanager")],
     }
+
+
+def _targets(n: int) -> range:
+    """The endpoints message n goes to: all of them with --fanout, else its own subscriber's one."""
+    return range(ENDPOINTS) if FANOUT else range(n % ENDPOINTS, n % ENDPOINTS + 1)
 
 
 def _post(api_url: str, token: str, path: str, body: dict[str, Any]) -> Any:
@@ -251,15 +260,18 @@ def _row(name: str, result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    global MESSAGES, ENDPOINTS
+    global MESSAGES, ENDPOINTS, FANOUT
     parser = argparse.ArgumentParser(prog="webhooks_bench")
     parser.add_argument("--messages", type=int, default=MESSAGES)
     parser.add_argument("--endpoints", type=int, default=ENDPOINTS)
+    parser.add_argument("--fanout", action="store_true", help="one tenant: every message to every endpoint")
     args = parser.parse_args(argv or [])
-    MESSAGES, ENDPOINTS = args.messages, args.endpoints
+    MESSAGES, ENDPOINTS, FANOUT = args.messages, args.endpoints, args.fanout
     parameters = {"WebhookAllowLoopbackTargets": "true", "WebhookPublishQuotaPerMinute": "1000000"}
+    deliveries = MESSAGES * ENDPOINTS if FANOUT else MESSAGES
+    shape = "one tenant, every message to every endpoint" if FANOUT else "one endpoint per tenant"
     print(
-        f"webhooks: {MESSAGES} messages x {ENDPOINTS} endpoints = {MESSAGES * ENDPOINTS} deliveries per side"
+        f"webhooks: {MESSAGES} messages, {ENDPOINTS} endpoints ({shape}) = {deliveries} deliveries per side"
     )
     with (
         LocalCloud(port=0, prefix_logs=False, parameters=parameters) as cloud,
@@ -268,12 +280,14 @@ def main(argv: list[str] | None = None) -> None:
         _quiet(),
     ):
         cognito = cloud.client("cognito-idp")
-        user = demo.create_demo_user(cognito, cloud.stack.outputs, username="bench@example.com")
-        tokens = demo.sign_in(cognito, user)
+        subscribers = []
+        for index in range(1 if FANOUT else ENDPOINTS):
+            user = demo.create_demo_user(cognito, cloud.stack.outputs, username=f"bench{index}@example.com")
+            token = demo.sign_in(cognito, user)["IdToken"]
+            subscribers.append((_claim(token, "sub"), token))
         cloud.clock.drain()
-        tenant = _claim(tokens["IdToken"], "sub")
         baseline = run_baseline(cloud, receiver)
-        stratus = run_stratus(cloud, receiver, tenant, tokens["IdToken"], api.url)
+        stratus = run_stratus(cloud, receiver, subscribers, api.url)
 
     print(f"  {'':<26} {'deliv/s':>10} {'p50 ms':>9} {'p99 ms':>9}   AWS requests per delivery, by service")
     print(_row("source design (baseline)", baseline))

@@ -93,6 +93,7 @@ def install_hooks() -> None:
         _patch_sns()
         _patch_events()
         _patch_sqs_clock()
+        _patch_sqs_attribute_cost()
         _installed = True
 
 
@@ -291,6 +292,47 @@ def _patch_sqs_clock() -> None:
 
     setattr(sqs_models, "unix_time", unix_time)  # noqa: B010 - module globals moto's SQS models read
     setattr(sqs_models, "unix_time_millis", unix_time_millis)  # noqa: B010
+
+
+_uncounted = threading.local()
+
+
+def _patch_sqs_attribute_cost() -> None:
+    """moto reads `queue.attributes` for one setting when it sends a message (ContentBasedDeduplication)
+    and for each message a receive looks at (MessageRetentionPeriod), and that property also counts
+    every message in the queue, several times: O(n) per send and O(n^2) per receive, so a fan-out of
+    2,000 tasks took minutes. Those paths never read the counts, so there they answer 0;
+    GetQueueAttributes still counts."""
+    from moto.sqs import models as sqs_models
+
+    for name in (
+        "approximate_number_of_messages",
+        "approximate_number_of_messages_delayed",
+        "approximate_number_of_messages_not_visible",
+    ):
+        count = getattr(sqs_models.Queue, name).fget
+
+        def counted(queue: Any, _count: Callable[[Any], int] = count) -> int:
+            return 0 if getattr(_uncounted, "active", False) else _count(queue)
+
+        setattr(sqs_models.Queue, name, property(counted))
+    for owner, method in (
+        (sqs_models.SQSBackend, "send_message"),
+        (sqs_models.SQSBackend, "_validate_message"),
+        (sqs_models.Queue, "add_message"),
+        (sqs_models.SQSBackend, "is_message_valid_based_on_retention_period"),
+    ):
+        original = getattr(owner, method)
+
+        def uncounted(*args: Any, _original: Callable[..., Any] = original, **kwargs: Any) -> Any:
+            outer = getattr(_uncounted, "active", False)
+            _uncounted.active = True
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                _uncounted.active = outer
+
+        setattr(owner, method, uncounted)
 
 
 def _as_eventbridge_sends(event: Any) -> Any:

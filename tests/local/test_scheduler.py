@@ -154,3 +154,34 @@ def test_at_expressions_are_read_in_their_time_zone() -> None:
     assert utc == paris == datetime(2026, 3, 1, 12, tzinfo=UTC).timestamp()
     assert at_time("rate(5 minutes)", None) is None
     assert at_time("cron(0 12 * * ? *)", None) is None
+
+
+def test_queue_counts_stay_exact_while_sends_skip_counting(cloud: LocalCloud) -> None:
+    # Given a queue with one visible, one in-flight and one delayed message
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName=f"counts-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    sqs.send_message_batch(
+        QueueUrl=url,
+        Entries=[{"Id": str(n), "MessageBody": f"m{n}"} for n in range(2)]
+        + [{"Id": "later", "MessageBody": "later", "DelaySeconds": 600}],
+    )
+    assert (
+        len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=300)["Messages"]) == 1
+    )
+    # When its attributes are read, Then each count is what the queue holds
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "1"
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "1"
+    assert attributes["ApproximateNumberOfMessagesDelayed"] == "1"
+
+
+def test_a_fifo_queue_still_deduplicates_by_content(cloud: LocalCloud) -> None:
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(
+        QueueName=f"dedupe-{uuid.uuid4().hex[:8]}.fifo",
+        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
+    )["QueueUrl"]
+    for _ in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g")
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "1"
