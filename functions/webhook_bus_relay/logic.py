@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from models import RelaySettings
 
 from stratus_shared.webhooks import OutboxEvent, outbox_event
@@ -30,19 +30,19 @@ class Outbox(Protocol):
 
 
 def relay(
-    event: EventBridgeEvent, settings: RelaySettings, outbox: Outbox, now: Callable[[], datetime]
+    event: EventBridgeModel, settings: RelaySettings, outbox: Outbox, now: Callable[[], datetime]
 ) -> dict[str, Any]:
     mapping = RELAYED.get((event.source, event.detail_type))
     if mapping is None:
         raise NotRelayedError(f"{event.source} / {event.detail_type}")
     event_type, source = mapping
-    detail = dict(event.detail or {})
+    detail = dict(event.detail) if isinstance(event.detail, dict) else {}
     message = outbox_event(
         settings.operator_tenant_id,
         event_type,
         detail,
         now=now(),
-        event_id=f"eventbridge:{event.get_id}",
+        event_id=f"eventbridge:{event.id}",
         subject=str(detail.get("sub") or detail.get("username") or "") or None,
         source=source,
         retention_days=settings.retention_days,
