@@ -12,20 +12,26 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dal import BedrockChat, SharedDocuments, SharedRetriever
 from logic import ChatService
 from models import (
+    Answer,
     AskQuestion,
     BusyConversationError,
     ChatSettings,
+    ConversationCreated,
     ConversationNotFoundError,
+    ConversationOut,
+    ConversationsPage,
     CreateConversation,
     DocumentNotFoundError,
     DocumentNotReadyError,
+    MessageOut,
+    MessagesPage,
     ModelUnavailableError,
 )
 
 from stratus_shared import clock
 from stratus_shared.api import ConflictError, caller, error_response, rest_resolver
 from stratus_shared.config import load_settings
-from stratus_shared.conversations import ConversationStore
+from stratus_shared.conversations import Conversation, ConversationStore
 from stratus_shared.observability import logger, metrics, tracer
 
 app = rest_resolver()
@@ -65,37 +71,31 @@ def owner() -> str:
     return caller(app).sub
 
 
-def _json(status: int, body: Any) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+def _conversation(conversation: Conversation) -> ConversationOut:
+    return ConversationOut.model_validate(conversation.model_dump(by_alias=True))
 
 
 @app.post("/conversations")
-def create_conversation(request: Annotated[CreateConversation, Body()]) -> Response[Any]:
+def create_conversation(request: Annotated[CreateConversation, Body()]) -> Response[ConversationCreated]:
     conversation = service().create(owner(), request.documentIds)
-    return _json(
-        201,
-        {
-            "conversationId": conversation.conversation_id,
-            **conversation.model_dump(by_alias=True, mode="json"),
-        },
-    )
+    created = ConversationCreated.model_validate(conversation.model_dump(by_alias=True))
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=created)
 
 
 @app.get("/conversations")
-def list_conversations() -> dict[str, Any]:
-    items = service().list_conversations(owner())
-    return {"items": [c.model_dump(by_alias=True, mode="json") for c in items]}
+def list_conversations() -> ConversationsPage:
+    return ConversationsPage(items=[_conversation(c) for c in service().list_conversations(owner())])
 
 
 @app.get("/conversations/<conversationId>/messages")
-def list_messages(conversationId: str) -> dict[str, Any]:
+def list_messages(conversationId: str) -> MessagesPage:
     messages = service().messages(owner(), conversationId)
-    return {
-        "items": [
-            {"messageId": m.message_id, **m.model_dump(by_alias=True, mode="json", exclude_none=True)}
+    return MessagesPage(
+        items=[
+            MessageOut.model_validate({"messageId": m.message_id, **m.model_dump(by_alias=True)})
             for m in messages
         ]
-    }
+    )
 
 
 @app.delete("/conversations/<conversationId>")
@@ -105,9 +105,8 @@ def delete_conversation(conversationId: str) -> Response[Any]:
 
 
 @app.post("/conversations/<conversationId>/messages")
-def ask(conversationId: str, request: Annotated[AskQuestion, Body()]) -> dict[str, Any]:
-    answer = service().ask(owner(), conversationId, request.question)
-    return answer.model_dump(by_alias=True, mode="json")
+def ask(conversationId: str, request: Annotated[AskQuestion, Body()]) -> Answer:
+    return service().ask(owner(), conversationId, request.question)
 
 
 # ---- errors ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -57,9 +58,45 @@ class AskQuestion(_Request):
 
 
 class Answer(BaseModel):
+    """`POST /conversations/{conversationId}/messages`: the answer, its checked citations, and how it
+    was made (`bedrock`: the chat model; `extractive`: quoted passages, offline mode)."""
+
     answer: str
     citations: list[Citation]
     mode: Literal["bedrock", "extractive"]
+
+
+class ConversationOut(BaseModel):
+    conversationId: str
+    documentIds: list[str]
+    title: str
+    turns: int
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class ConversationCreated(ConversationOut):
+    pass
+
+
+class ConversationsPage(BaseModel):
+    items: list[ConversationOut]
+    nextToken: str | None = None
+
+
+class MessageOut(BaseModel):
+    messageId: str
+    role: Literal["user", "assistant"]
+    content: str
+    citations: list[Citation] = Field(default_factory=list)
+    mode: str | None = None
+    standaloneQuestion: str | None = None
+    createdAt: datetime
+
+
+class MessagesPage(BaseModel):
+    items: list[MessageOut]
+    nextToken: str | None = None
 
 
 class ConversationNotFoundError(Exception):
