@@ -292,7 +292,7 @@ class _Chain:
             answer = self.standin(request, **kwargs)
             if answer is not None:
                 return answer
-        return self.fallback(request, **kwargs)
+        return self.fallback(request=request, **kwargs)
 
 
 def _is_moto(handler: Any) -> bool:

@@ -81,3 +81,14 @@ def test_botocore_still_validates_the_request(bedrock: BedrockStandIn) -> None:
     with pytest.raises(ParamValidationError):
         _converse(_client(), inferenceConfig={"maxTokens": "many"})
     assert bedrock.requests == []
+
+
+def test_other_services_still_reach_moto_while_the_stand_in_is_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws(), bedrock_standin():
+        s3 = boto3.session.Session().client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="standin-check")
+        assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["standin-check"]

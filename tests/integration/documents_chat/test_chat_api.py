@@ -1,0 +1,243 @@
+"""The chat API on the deployed template: conversations over READY documents, answers whose citations
+name the right document and page, follow-ups, memory, Bedrock requests and failures, and isolation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.document_chat_eval import HANDBOOK, MEMBERSHIP, THERMOSTAT, EvalDocument
+from tests.integration.documents_chat.conftest import OTHER, Chat
+
+PRODUCTS = EvalDocument(
+    "products.pdf",
+    (
+        "Aurora X200 battery. The Aurora X200 runs for 14 months on one pair of AA batteries.",
+        "Aurora X200 price. The Aurora X200 costs 189 euros including VAT.",
+        "Price list. The Borealis Z9 price is 249 euros. Price includes VAT and delivery. Price valid now.",
+    ),
+)
+MISSING = "0f8e3b7a-5c2d-4e1f-9b6a-7d3c2e1f0a9b"
+
+
+def _pages(answer: dict[str, object]) -> list[tuple[str, int]]:
+    return [(c["documentId"], c["page"]) for c in answer["citations"]]  # type: ignore[index, union-attr]
+
+
+# ---- conversations ---------------------------------------------------------------------------------
+def test_a_conversation_is_created_over_ready_documents_and_listed(offline: Chat) -> None:
+    document = offline.document(THERMOSTAT)
+    conversation = offline.start(document)
+    status, listed = offline.call("GET", "/conversations")
+    assert status == 200
+    assert [(c["conversationId"], c["documentIds"]) for c in listed["items"]] == [(conversation, [document])]
+    assert listed["items"][0]["title"] == THERMOSTAT.name
+
+
+@pytest.mark.parametrize("body", [{}, {"documentIds": []}, {"documentIds": "x"}, {"documentIds": ["../etc"]}])
+def test_a_conversation_without_valid_document_ids_is_a_400(offline: Chat, body: dict[str, object]) -> None:
+    status, answer = offline.call("POST", "/conversations", body)
+    assert status == 400, answer
+    assert "documentIds" in answer["message"]
+
+
+def test_an_unknown_or_another_users_document_is_a_404(offline: Chat) -> None:
+    theirs = offline.document(THERMOSTAT, owner=OTHER)
+    for document in (MISSING, theirs):
+        status, answer = offline.call("POST", "/conversations", {"documentIds": [document]})
+        assert (status, answer["message"]) == (404, f"document {document} not found")
+
+
+# ---- answers ---------------------------------------------------------------------------------------
+def test_offline_answers_quote_the_page_and_call_no_model(offline: Chat) -> None:
+    document = offline.document(THERMOSTAT)
+    conversation = offline.start(document)
+    status, answer = offline.ask(conversation, "How much does the Aurora X200 cost?")
+    assert status == 200, answer
+    assert answer["mode"] == "extractive"
+    assert _pages(answer)[0] == (document, 8)
+    assert "189 euros" in answer["answer"]
+    assert "page 8" in answer["answer"]
+    assert "189 euros" in answer["citations"][0]["snippet"]
+    assert offline.bedrock.converse_requests == []
+
+
+def test_a_two_document_conversation_cites_the_right_document(offline: Chat) -> None:
+    thermostat, gym = offline.document(THERMOSTAT), offline.document(MEMBERSHIP)
+    conversation = offline.start(thermostat, gym)
+    _, about_gym = offline.ask(conversation, "How much written notice is needed to end the agreement?")
+    _, about_thermostat = offline.ask(conversation, "Which wireless networks does the thermostat connect to?")
+    assert _pages(about_gym)[0] == (gym, 4)
+    assert _pages(about_thermostat)[0] == (thermostat, 5)
+
+
+def test_a_follow_up_is_answered_from_the_previous_turns_subject(offline: Chat) -> None:
+    document = offline.document(PRODUCTS)
+    # Asked alone, "its price" is the Borealis price list's (page 3): the follow-up has to carry its subject.
+    _, alone = offline.ask(offline.start(document), "and what about its price?")
+    assert _pages(alone)[0] == (document, 3)
+    conversation = offline.start(document)
+    _, first = offline.ask(conversation, "How long does the Aurora X200 battery last?")
+    status, follow_up = offline.ask(conversation, "and what about its price?")
+    assert _pages(first)[0] == (document, 1)
+    assert status == 200
+    assert _pages(follow_up)[0] == (document, 2)
+    assert "189 euros" in follow_up["answer"].splitlines()[1]
+
+
+# ---- Bedrock ---------------------------------------------------------------------------------------
+def test_bedrock_requests_carry_the_model_region_and_numbered_sources(chat_factory: object) -> None:
+    chat = chat_factory(  # type: ignore[operator]
+        DocumentChatMode="bedrock",
+        BedrockRegion="eu-west-3",
+        ChatModelId="eu.anthropic.claude-3-7-sonnet-20250219-v1:0",
+    )
+    document = chat.document(HANDBOOK)
+    conversation = chat.start(document)
+    chat.bedrock.reply("Full-time employees receive 27 days [1].")
+    status, answer = chat.ask(conversation, "How many days of annual leave do full-time employees receive?")
+    assert status == 200, answer
+    sent = chat.bedrock.converse_requests[-1]
+    assert (sent.model_id, sent.region) == ("eu.anthropic.claude-3-7-sonnet-20250219-v1:0", "eu-west-3")
+    assert f"[1] {HANDBOOK.name}, page 3:" in sent.system_text
+    assert "[2] " in sent.system_text
+    assert answer == {
+        "answer": "Full-time employees receive 27 days [1].",
+        "citations": [{"documentId": document, "page": 3, "snippet": answer["citations"][0]["snippet"]}],
+        "mode": "bedrock",
+    }
+
+
+def test_a_number_that_was_not_a_source_is_never_cited(bedrock_chat: Chat) -> None:
+    document = bedrock_chat.document(HANDBOOK)
+    conversation = bedrock_chat.start(document)
+    bedrock_chat.bedrock.reply("27 days [1], see also [99] and [0].")
+    _, answer = bedrock_chat.ask(
+        conversation, "How many days of annual leave do full-time employees receive?"
+    )
+    sources = bedrock_chat.bedrock.converse_requests[-1].system_text
+    assert _pages(answer) == [(document, 3)]
+    assert f"[1] {HANDBOOK.name}, page 3:" in sources
+    assert "[99]" not in answer["answer"]
+    assert "[0]" not in answer["answer"]
+
+
+def test_a_bedrock_follow_up_is_rewritten_from_the_history_before_retrieval(bedrock_chat: Chat) -> None:
+    document = bedrock_chat.document(PRODUCTS)
+    conversation = bedrock_chat.start(document)
+    bedrock_chat.bedrock.reply("About 14 months [1].")
+    bedrock_chat.ask(conversation, "How long does the Aurora X200 battery last?")
+    bedrock_chat.bedrock.reply("What is the price of the Aurora X200?", "It costs 189 euros [1].")
+    status, answer = bedrock_chat.ask(conversation, "and what about its price?")
+    rewrite, final = bedrock_chat.bedrock.converse_requests[-2:]
+    assert status == 200, answer
+    assert "How long does the Aurora X200 battery last?" in rewrite.last_user_text
+    assert "and what about its price?" in rewrite.last_user_text
+    assert f"[1] {PRODUCTS.name}, page 2:" in final.system_text
+    assert [m["role"] for m in final.messages] == ["user", "assistant", "user"]
+    assert _pages(answer) == [(document, 2)]
+
+
+def test_memory_is_the_last_turns_within_the_token_budget(chat_factory: object) -> None:
+    chat = chat_factory(DocumentChatMode="bedrock", ChatHistoryTokenBudget="60")  # type: ignore[operator]
+    document = chat.document(HANDBOOK)
+    conversation = chat.start(document)
+    for question in ("What are the core hours?", "What is the hotel limit per night in London?"):
+        chat.bedrock.reply("x" * 100 + " [1]")
+        chat.ask(conversation, question)
+    chat.bedrock.reply("Within 60 days [1].")
+    chat.ask(conversation, "Within how many days must expense claims be submitted?")
+    remembered = [m["content"][0]["text"] for m in chat.bedrock.converse_requests[-1].messages]
+    # 60 tokens hold one turn of these (question + 100-character answer), the latest.
+    assert remembered[0] == "What is the hotel limit per night in London?"
+    assert len(remembered) == 3
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        ("AccessDeniedException", "no access to the model"),
+        ("ThrottlingException", "busy"),
+        ("ModelTimeoutException", "did not answer in time"),
+        ("ReadTimeout", "did not answer in time"),
+        ("ServiceUnavailableException", "unavailable"),
+    ],
+)
+def test_bedrock_failures_are_a_clear_503(bedrock_chat: Chat, error: str, words: str) -> None:
+    document = bedrock_chat.document(HANDBOOK)
+    conversation = bedrock_chat.start(document)
+    bedrock_chat.bedrock.fail_always(error)
+    status, answer = bedrock_chat.ask(conversation, "What are the core hours?")
+    bedrock_chat.bedrock.fail_always(None)
+    assert status == 503
+    assert words in answer["message"]
+    _, history = bedrock_chat.call("GET", f"/conversations/{conversation}/messages")
+    assert history["items"] == []
+
+
+# ---- history, deletion, isolation ------------------------------------------------------------------
+def test_history_lists_each_message_in_order_with_its_citations(offline: Chat) -> None:
+    document = offline.document(THERMOSTAT)
+    conversation = offline.start(document)
+    offline.ask(conversation, "How much does the Aurora X200 cost?")
+    offline.ask(conversation, "When do firmware updates install?")
+    status, history = offline.call("GET", f"/conversations/{conversation}/messages")
+    assert status == 200
+    items = history["items"]
+    assert [(m["role"], m["content"][:20]) for m in items][0::2] == [
+        ("user", "How much does the Aur"[:20]),
+        ("user", "When do firmware upda"[:20]),
+    ]
+    assert [m["role"] for m in items] == ["user", "assistant", "user", "assistant"]
+    assert items[1]["citations"][0]["page"] == 8
+    assert items[1]["mode"] == "extractive"
+
+
+def test_deleting_a_conversation_removes_every_item_of_it(offline: Chat) -> None:
+    document = offline.document(THERMOSTAT)
+    kept, deleted = offline.start(document), offline.start(document)
+    for conversation in (kept, deleted):
+        offline.ask(conversation, "How much does the Aurora X200 cost?")
+    status, _ = offline.call("DELETE", f"/conversations/{deleted}")
+    assert status == 204
+    table = offline.stack.output("ConversationsTableName")
+    items = offline.stack.client("dynamodb").scan(TableName=table)["Items"]
+    assert not [i for i in items if deleted in i["sk"]["S"]]
+    assert len([i for i in items if kept in i["sk"]["S"]]) == 3
+    assert offline.call("GET", f"/conversations/{deleted}/messages")[0] == 404
+    assert offline.call("DELETE", f"/conversations/{deleted}")[0] == 404
+
+
+def test_another_user_gets_404_on_every_route(offline: Chat) -> None:
+    document = offline.document(THERMOSTAT)
+    conversation = offline.start(document)
+    offline.ask(conversation, "How much does the Aurora X200 cost?")
+    routes = [
+        ("GET", f"/conversations/{conversation}/messages", None),
+        ("POST", f"/conversations/{conversation}/messages", {"question": "And the warranty?"}),
+        ("DELETE", f"/conversations/{conversation}", None),
+    ]
+    for method, path, body in routes:
+        status, answer = offline.call(method, path, body, owner=OTHER)
+        assert (status, answer["message"]) == (404, f"conversation {conversation} not found"), path
+    assert offline.call("POST", "/conversations", {"documentIds": [document]}, owner=OTHER)[0] == 404
+    assert offline.call("GET", "/conversations", owner=OTHER)[1] == {"items": []}
+    assert len(offline.call("GET", f"/conversations/{conversation}/messages")[1]["items"]) == 2
+
+
+def test_200_turns_keep_every_item_under_400_kb(offline: Chat) -> None:
+    document = offline.document(THERMOSTAT)
+    conversation = offline.start(document)
+    question = "How much does the Aurora X200 cost and what does the warranty cover? " * 25  # ~1,800 chars
+    for _ in range(200):
+        status, _answer = offline.ask(conversation, question[:2000])
+        assert status == 200
+    dynamodb = offline.stack.client("dynamodb")
+    table = offline.stack.output("ConversationsTableName")
+    items = [i for page in dynamodb.get_paginator("scan").paginate(TableName=table) for i in page["Items"]]
+    assert len(items) == 401  # the conversation and 400 messages: one item per message
+    largest = max(len(json.dumps(i)) for i in items)
+    assert largest < 400 * 1024
+    assert largest < 16 * 1024  # and nowhere near it: no item grows with the conversation
+    assert len(offline.call("GET", f"/conversations/{conversation}/messages")[1]["items"]) == 400
