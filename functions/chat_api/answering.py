@@ -15,6 +15,7 @@ from stratus_shared.conversations import Citation, Message
 SNIPPET_CHARS = 240
 MAX_EXTRACTIVE_QUOTES = 3
 MAX_STANDALONE_CHARS = 600
+SHORT_SENTENCE_WORDS = 6
 # About four characters a token for English under Claude's and Titan's tokenizers: a budget estimate,
 # deliberately on the generous side (a real count is only known after the call).
 CHARS_PER_TOKEN = 4
@@ -268,8 +269,16 @@ def best_sentence(text: str, question: str) -> str:
     if not sentences:
         return ""
     wanted = content_terms(question)
-    scored = [(len(content_terms(s) & wanted), -i, s) for i, s in enumerate(sentences)]
-    return max(scored)[2]
+    _, position, best = max((len(content_terms(s) & wanted), -i, s) for i, s in enumerate(sentences))
+    following = -position + 1
+    # A heading ("Aurora X200 price.") says where the answer is, not what it is: quote the next one too.
+    if (
+        len(words(best)) < SHORT_SENTENCE_WORDS
+        and following < len(sentences)
+        and content_terms(sentences[following]) & wanted
+    ):
+        return f"{best} {sentences[following]}"
+    return best
 
 
 def extractive_answer(question: str, sources: Sequence[Source]) -> tuple[str, list[Citation]]:

@@ -48,9 +48,14 @@ class Retriever(Protocol):
 
 
 class DocumentInfo(Protocol):
-    document_id: str
-    name: str
-    status: str
+    @property
+    def document_id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
 
 
 class Documents(Protocol):

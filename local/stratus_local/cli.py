@@ -252,7 +252,7 @@ def _stop_on_signals() -> threading.Event:
 
 
 # Parameters `make local` sets unless given: the local cloud's webhook receivers listen on loopback.
-LOCAL_PARAMETERS = {"WebhookAllowLoopbackTargets": "true"}
+LOCAL_PARAMETERS = {"WebhookAllowLoopbackTargets": "true", "DocumentChatMode": "offline"}
 
 
 def _local_defaults(args: argparse.Namespace) -> None:

@@ -67,3 +67,7 @@ CASES.update(_WEBHOOK_CASES)
 from tests.integration.documents.event_cases import CASES as _DOCUMENT_CASES  # noqa: E402
 
 CASES.update(_DOCUMENT_CASES)
+
+from tests.integration.documents_chat.event_cases import CASES as _CHAT_CASES  # noqa: E402
+
+CASES.update(_CHAT_CASES)

@@ -4,18 +4,21 @@ name the right document and page, follow-ups, memory, Bedrock requests and failu
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
 from benchmarks.document_chat_eval import HANDBOOK, MEMBERSHIP, THERMOSTAT, EvalDocument
-from tests.integration.documents_chat.conftest import OTHER, Chat
+from stratus_shared.conversations import Citation, ConversationStore, Message, conversation_item, message_item
+from tests.integration.documents_chat.conftest import OTHER, OWNER, Chat
 
 PRODUCTS = EvalDocument(
     "products.pdf",
     (
         "Aurora X200 battery. The Aurora X200 runs for 14 months on one pair of AA batteries.",
         "Aurora X200 price. The Aurora X200 costs 189 euros including VAT.",
-        "Price list. The Borealis Z9 price is 249 euros. Price includes VAT and delivery. Price valid now.",
+        "Price list. What about its price? Its price is 249 euros for the Borealis Z9. Every price includes "
+        "VAT. Price changes are announced.",
     ),
 )
 MISSING = "0f8e3b7a-5c2d-4e1f-9b6a-7d3c2e1f0a9b"
@@ -74,9 +77,9 @@ def test_a_two_document_conversation_cites_the_right_document(offline: Chat) -> 
 
 def test_a_follow_up_is_answered_from_the_previous_turns_subject(offline: Chat) -> None:
     document = offline.document(PRODUCTS)
-    # Asked alone, "its price" is the Borealis price list's (page 3): the follow-up has to carry its subject.
+    # Asked alone, "its price" is the price list's (page 3): the follow-up has to carry its subject.
     _, alone = offline.ask(offline.start(document), "and what about its price?")
-    assert _pages(alone)[0] == (document, 3)
+    assert _pages(alone)[0] == (document, 3), alone
     conversation = offline.start(document)
     _, first = offline.ask(conversation, "How long does the Aurora X200 battery last?")
     status, follow_up = offline.ask(conversation, "and what about its price?")
@@ -222,22 +225,64 @@ def test_another_user_gets_404_on_every_route(offline: Chat) -> None:
         status, answer = offline.call(method, path, body, owner=OTHER)
         assert (status, answer["message"]) == (404, f"conversation {conversation} not found"), path
     assert offline.call("POST", "/conversations", {"documentIds": [document]}, owner=OTHER)[0] == 404
-    assert offline.call("GET", "/conversations", owner=OTHER)[1] == {"items": []}
+    assert offline.call("GET", "/conversations", owner=OTHER)[1]["items"] == []
     assert len(offline.call("GET", f"/conversations/{conversation}/messages")[1]["items"]) == 2
 
 
 def test_200_turns_keep_every_item_under_400_kb(offline: Chat) -> None:
     document = offline.document(THERMOSTAT)
-    conversation = offline.start(document)
-    question = "How much does the Aurora X200 cost and what does the warranty cover? " * 25  # ~1,800 chars
-    for _ in range(200):
-        status, _answer = offline.ask(conversation, question[:2000])
-        assert status == 200
+    conversation_id = offline.start(document)
     dynamodb = offline.stack.client("dynamodb")
     table = offline.stack.output("ConversationsTableName")
+    # 199 turns of the largest messages the API writes (a 2,000-character question; an answer of 8,000
+    # characters, more than ChatMaxAnswerTokens allows, with six citations), as the store lays them out
+    # (moto copies the whole table on every transaction, so they are batch-written here), then the 200th
+    # through the API, which reads the history and writes its turn as usual.
+    store = ConversationStore(table, dynamodb)
+    conversation = store.get_conversation(OWNER, conversation_id)
+    assert conversation is not None
+    now = datetime.now(UTC)
+    citation = Citation(document_id=document, page=8, snippet="s" * 240)
+    seeded = [conversation_item(conversation.model_copy(update={"turns": 199}))]
+    for turn in range(199):
+        seeded.append(
+            message_item(
+                OWNER,
+                Message(
+                    conversation_id=conversation_id,
+                    seq=2 * turn,
+                    role="user",
+                    content="q" * 2000,
+                    created_at=now,
+                ),
+            )
+        )
+        seeded.append(
+            message_item(
+                OWNER,
+                Message(
+                    conversation_id=conversation_id,
+                    seq=2 * turn + 1,
+                    role="assistant",
+                    content="a" * 8000,
+                    citations=[citation] * 6,
+                    mode="bedrock",
+                    created_at=now,
+                ),
+            )
+        )
+    for start in range(0, len(seeded), 25):
+        dynamodb.batch_write_item(
+            RequestItems={table: [{"PutRequest": {"Item": i}} for i in seeded[start : start + 25]]}
+        )
+    status, answer = offline.ask(conversation_id, "How much does the Aurora X200 cost?")
+    assert status == 200, answer
     items = [i for page in dynamodb.get_paginator("scan").paginate(TableName=table) for i in page["Items"]]
     assert len(items) == 401  # the conversation and 400 messages: one item per message
     largest = max(len(json.dumps(i)) for i in items)
     assert largest < 400 * 1024
     assert largest < 16 * 1024  # and nowhere near it: no item grows with the conversation
-    assert len(offline.call("GET", f"/conversations/{conversation}/messages")[1]["items"]) == 400
+    _, history = offline.call("GET", f"/conversations/{conversation_id}/messages")
+    assert len(history["items"]) == 400
+    assert history["items"][-1]["citations"][0]["page"] == 8
+    assert store.get_conversation(OWNER, conversation_id).turns == 200  # type: ignore[union-attr]

@@ -131,3 +131,10 @@ def test_a_runaway_rewrite_falls_back_to_the_question(answering: Any) -> None:
     assert answering.clean_rewrite("What is the price of the Aurora X200?\nExtra", "q") == (
         "What is the price of the Aurora X200?"
     )
+
+
+def test_a_heading_is_quoted_with_the_sentence_after_it(answering: Any) -> None:
+    text = "Aurora X200 price. The Aurora X200 costs 189 euros including VAT. Shipping is extra."
+    assert answering.best_sentence(text, "What is the Aurora X200 price?") == (
+        "Aurora X200 price. The Aurora X200 costs 189 euros including VAT."
+    )
