@@ -49,22 +49,17 @@ def _remaining_seconds() -> float:
 
 def service() -> ChatService:
     settings = load_settings(ChatSettings)
-    embedding_model = _embedding_model_id()
     return ChatService(
         settings,
         store=ConversationStore(settings.conversations_table),
         documents=SharedDocuments(),
-        retriever=SharedRetriever(embedding_model, settings.region),
+        retriever=SharedRetriever(
+            settings.mode, settings.embedding_model_id, settings.embedding_dimensions, settings.region
+        ),
         model=BedrockChat(settings.chat_model_id, settings.region),
         now=clock.now,
         remaining_seconds=_remaining_seconds,
     )
-
-
-def _embedding_model_id() -> str:
-    import os  # noqa: PLC0415
-
-    return os.environ.get("EMBEDDING_MODEL_ID", "amazon.titan-embed-text-v2:0")
 
 
 def owner() -> str:

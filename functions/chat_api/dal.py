@@ -44,7 +44,9 @@ class Passage:
 
 
 class Retriever(Protocol):
-    def search(self, owner_id: str, document_ids: Sequence[str], query: str, k: int) -> list[Passage]: ...
+    def search(
+        self, owner_id: str, document_ids: Sequence[str], query: str, k: int, timeout_seconds: float
+    ) -> list[Passage]: ...
 
 
 class DocumentInfo(Protocol):
@@ -83,12 +85,14 @@ def reset_bedrock_clients() -> None:
     _bedrock.cache_clear()
 
 
-def model_unavailable(exc: Exception, model_id: str, region: str) -> ModelUnavailableError:
+def model_unavailable(
+    exc: Exception, model_id: str, region: str, *, access: bool = False
+) -> ModelUnavailableError:
     """A Bedrock failure as the 503 the user reads."""
     if isinstance(exc, _TRANSPORT_TIMEOUTS):
         return ModelUnavailableError("timeout", "The model did not answer in time; try again.")
     code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
-    if code in _ACCESS:
+    if access or code in _ACCESS:
         return ModelUnavailableError(
             "access",
             f"This account has no access to the model {model_id} in {region}: enable it under Bedrock "
@@ -157,26 +161,45 @@ class SharedDocuments:
 
 
 class SharedRetriever:
-    """Hybrid retrieval through stratus_shared.retrieval; Bedrock failures of the query embedding
-    become the same 503 as the chat model's."""
+    """Hybrid retrieval through stratus_shared.retrieval. In bedrock mode the question is embedded by
+    Titan through a client with this request's deadline (the indexer's client waits far longer), and
+    every failure of that call becomes the same 503 as the chat model's."""
 
-    def __init__(self, embedding_model_id: str, region: str) -> None:
+    def __init__(self, mode: str, embedding_model_id: str, dimensions: int, region: str) -> None:
+        self.mode = mode
         self.embedding_model_id = embedding_model_id
+        self.dimensions = dimensions
         self.region = region
 
-    def search(self, owner_id: str, document_ids: Sequence[str], query: str, k: int) -> list[Passage]:
-        from stratus_shared import retrieval  # type: ignore[attr-defined,unused-ignore]  # noqa: PLC0415
+    def search(
+        self, owner_id: str, document_ids: Sequence[str], query: str, k: int, timeout_seconds: float
+    ) -> list[Passage]:
+        # numpy, the index and the embedder load on the first question, not at cold start.
+        from stratus_shared import embeddings, retrieval  # type: ignore[attr-defined,unused-ignore]  # noqa: PLC0415
 
+        embedder = None
+        if self.mode == "bedrock":
+            read_timeout = max(1, int(timeout_seconds))
+            embedder = embeddings.BedrockTitanEmbedder(
+                self.embedding_model_id,
+                self.dimensions,
+                self.region,
+                concurrency=1,
+                client=_bedrock(
+                    self.region, read_timeout, 2 if timeout_seconds >= 2 * (read_timeout + 2) else 1
+                ),
+            )
         try:
-            found = retrieval.search(owner_id, list(document_ids), query, k=k)
-        except (ClientError, *_TRANSPORT_TIMEOUTS) as exc:
-            if isinstance(exc, ClientError) and not _is_bedrock(exc):
-                raise
+            found = retrieval.search(owner_id, list(document_ids), query, k=k, embedder=embedder)
+        except embeddings.EmbeddingAccessDeniedError as exc:
+            logger.warning("query embedding refused", error=repr(exc))
+            raise model_unavailable(_cause(exc), self.embedding_model_id, self.region, access=True) from exc
+        except embeddings.EmbeddingUnavailableError as exc:
             logger.warning("query embedding failed", error=repr(exc))
-            raise model_unavailable(exc, self.embedding_model_id, self.region) from exc
+            raise model_unavailable(_cause(exc), self.embedding_model_id, self.region) from exc
         return [Passage(p.document_id, int(p.page), p.text, float(p.score)) for p in found]
 
 
-def _is_bedrock(exc: ClientError) -> bool:
-    operation = getattr(exc, "operation_name", "")
-    return operation in {"InvokeModel", "Converse"}
+def _cause(exc: Exception) -> Exception:
+    """The botocore error an embedding error was raised from (its code says what happened)."""
+    return exc.__cause__ if isinstance(exc.__cause__, Exception) else exc

@@ -33,6 +33,7 @@ TITLE_CHARS = 120
 # Seconds kept back from the deadline for writing the turn and answering API Gateway.
 DEADLINE_MARGIN_SECONDS = 1.5
 REWRITE_TIMEOUT_SECONDS = 5.0
+EMBED_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass
@@ -98,7 +99,11 @@ class ChatService:
         history = answering.history_within_budget(recent, self.settings.history_token_budget)
         standalone = self._standalone(question, history)
         passages = self.retriever.search(
-            owner_id, conversation.document_ids, standalone, PASSAGES_PER_QUESTION
+            owner_id,
+            conversation.document_ids,
+            standalone,
+            PASSAGES_PER_QUESTION,
+            min(EMBED_TIMEOUT_SECONDS, self._time_left("retrieval") / 3),
         )
         names = self._names(owner_id, {p.document_id for p in passages})
         sources = answering.number_sources(

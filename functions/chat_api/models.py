@@ -26,6 +26,8 @@ class ChatSettings(Settings):
     chat_model_id: str = Field(
         default="us.anthropic.claude-3-5-haiku-20241022-v1:0", alias="CHAT_MODEL_ID", min_length=1
     )
+    embedding_model_id: str = Field(default="amazon.titan-embed-text-v2:0", alias="EMBEDDING_MODEL_ID")
+    embedding_dimensions: int = Field(default=1024, alias="EMBEDDING_DIMENSIONS")
     history_token_budget: int = Field(default=2000, alias="CHAT_HISTORY_TOKEN_BUDGET", ge=0, le=100_000)
     max_answer_tokens: int = Field(default=800, alias="CHAT_MAX_ANSWER_TOKENS", ge=64, le=8192)
 

@@ -3,21 +3,34 @@ real ingestion pipeline from generated PDFs, and the Bedrock stand-in."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from benchmarks.document_chat_eval import EvalDocument
 from tests.support.bedrock_standin import BedrockStandIn, bedrock_standin
-from tests.support.harness import StackHarness, load_event
+from tests.support.harness import StackHarness, deployed_stack, load_event
 
 API = "ChatApiFunction"
 OWNER = "6c1f8a2e-0b7d-4e39-9a51-3d2c1b0a9f87"  # the sub of the events/chat_api files
 OTHER = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
+MISSING = "0f8e3b7a-5c2d-4e1f-9b6a-7d3c2e1f0a9b"
+# Two products on three pages: asked alone, "its price" is the price list's (page 3); after a question
+# about the Aurora X200 it is the Aurora's (page 2).
+PRODUCTS = EvalDocument(
+    "products.pdf",
+    (
+        "Aurora X200 battery. The Aurora X200 runs for 14 months on one pair of AA batteries.",
+        "Aurora X200 price. The Aurora X200 costs 189 euros including VAT.",
+        "Price list. What about its price? Its price is 249 euros for the Borealis Z9. Every price includes "
+        "VAT. Price changes are announced.",
+    ),
+)
 
 
 def chat_event(method: str, path: str, body: Any = None, *, owner: str = OWNER) -> dict[str, Any]:
@@ -49,6 +62,7 @@ class Chat:
 
     stack: StackHarness
     bedrock: BedrockStandIn
+    _documents: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def call(self, method: str, path: str, body: Any = None, *, owner: str = OWNER) -> tuple[int, Any]:
         result = self.stack.function(API).invoke(chat_event(method, path, body, owner=owner))
@@ -66,10 +80,14 @@ class Chat:
         )
 
     def document(self, document: EvalDocument, *, owner: str = OWNER) -> str:
-        """A READY document made from `document`'s generated PDF by the ingestion pipeline."""
+        """A READY document made from `document`'s generated PDF by the ingestion pipeline (once per
+        stack and owner: tests sharing a stack share it, and never assume they are alone in it)."""
         from tests.integration.documents_chat.documents import ready_document
 
-        return ready_document(self.stack, document, owner)
+        key = (document.name, owner)
+        if key not in self._documents:
+            self._documents[key] = ready_document(self.stack, document, owner)
+        return self._documents[key]
 
 
 @pytest.fixture
@@ -83,11 +101,30 @@ def chat_factory(stack_factory: Callable[..., StackHarness]) -> Iterator[Callabl
         yield make
 
 
-@pytest.fixture
-def offline(chat_factory: Callable[..., Chat]) -> Chat:
-    return chat_factory(DocumentChatMode="offline")
+@contextlib.contextmanager
+def _shared(**parameters: str) -> Iterator[Chat]:
+    with bedrock_standin() as bedrock, deployed_stack(parameters) as stack:
+        yield Chat(stack, bedrock)
 
 
-@pytest.fixture
-def bedrock_chat(chat_factory: Callable[..., Chat]) -> Chat:
-    return chat_factory(DocumentChatMode="bedrock", BedrockRegion="eu-west-3")
+@pytest.fixture(scope="module")
+def offline() -> Iterator[Chat]:
+    """One offline stack for a whole test module (deploying and indexing is most of a test's time)."""
+    with _shared(DocumentChatMode="offline") as chat:
+        yield chat
+
+
+@pytest.fixture(scope="module")
+def bedrock_chat() -> Iterator[Chat]:
+    """One Bedrock-mode stack (BedrockRegion eu-west-3) for a whole test module."""
+    with _shared(DocumentChatMode="bedrock", BedrockRegion="eu-west-3") as chat:
+        yield chat
+
+
+@pytest.fixture(autouse=True)
+def _standin_reset(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Scripted replies and failures never leak from one test into the next."""
+    yield
+    for name in ("offline", "bedrock_chat"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).bedrock.reset()
