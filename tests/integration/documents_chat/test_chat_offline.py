@@ -184,3 +184,23 @@ def test_200_turns_keep_every_item_under_400_kb(offline: Chat) -> None:
     assert len(history["items"]) == 400
     assert history["items"][-1]["citations"][0]["page"] == 8
     assert store.get_conversation(OWNER, conversation_id).turns == 200  # type: ignore[union-attr]
+
+
+def test_deleting_a_document_deletes_the_conversations_about_it_alone(offline: Chat) -> None:
+    from benchmarks.document_chat_eval import HANDBOOK, EvalDocument
+    from tests.integration.documents.support import call as documents_call
+
+    doomed = offline.document(EvalDocument("doomed.pdf", ("Doomed page. Lockers are emptied at 11 p.m.",)))
+    kept = offline.document(HANDBOOK)
+    alone, shared = offline.start(doomed), offline.start(doomed, kept)
+    offline.ask(alone, "When are lockers emptied?")
+    status, _ = documents_call(offline.stack, "DELETE", f"/documents/{doomed}")
+    assert status == 204
+    assert offline.call("GET", f"/conversations/{alone}/messages")[0] == 404
+    table = offline.stack.output("ConversationsTableName")
+    items = offline.stack.client("dynamodb").scan(TableName=table)["Items"]
+    assert not [i for i in items if alone in i["sk"]["S"]]
+    [remaining] = [
+        c for c in offline.call("GET", "/conversations")[1]["items"] if c["conversationId"] == shared
+    ]
+    assert remaining["documentIds"] == [kept]
