@@ -38,6 +38,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /conversations */
+        get: operations["list_conversations_conversations_get"];
+        put?: never;
+        /** POST /conversations */
+        post: operations["create_conversation_conversations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{conversationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** DELETE /conversations/{conversationId} */
+        delete: operations["delete_conversation_conversations__conversationId__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{conversationId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /conversations/{conversationId}/messages */
+        get: operations["list_messages_conversations__conversationId__messages_get"];
+        put?: never;
+        /** POST /conversations/{conversationId}/messages */
+        post: operations["ask_conversations__conversationId__messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/counters": {
         parameters: {
             query?: never;
@@ -50,6 +103,58 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /documents */
+        get: operations["list_documents_documents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /documents/uploads */
+        post: operations["create_upload_documents_uploads_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{documentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /documents/{documentId} */
+        get: operations["get_document_documents__documentId__get"];
+        put?: never;
+        post?: never;
+        /** DELETE /documents/{documentId} */
+        delete: operations["delete_document_documents__documentId__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -265,6 +370,85 @@ export interface components {
              */
             remediation: boolean;
         };
+        /**
+         * Answer
+         * @description `POST /conversations/{conversationId}/messages`: the answer, its checked citations, and how it
+         *     was made (`bedrock`: the chat model; `extractive`: quoted passages, offline mode).
+         */
+        Answer: {
+            /** Answer */
+            answer: string;
+            /** Citations */
+            citations: components["schemas"]["Citation"][];
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "bedrock" | "extractive";
+        };
+        /** AskQuestion */
+        AskQuestion: {
+            /** Question */
+            question: string;
+        };
+        /** Citation */
+        Citation: {
+            /** Documentid */
+            documentId: string;
+            /** Page */
+            page: number;
+            /** Snippet */
+            snippet: string;
+        };
+        /** ConversationCreated */
+        ConversationCreated: {
+            /** Conversationid */
+            conversationId: string;
+            /** Documentids */
+            documentIds: string[];
+            /** Title */
+            title: string;
+            /** Turns */
+            turns: number;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+        };
+        /** ConversationOut */
+        ConversationOut: {
+            /** Conversationid */
+            conversationId: string;
+            /** Documentids */
+            documentIds: string[];
+            /** Title */
+            title: string;
+            /** Turns */
+            turns: number;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+        };
+        /** ConversationsPage */
+        ConversationsPage: {
+            /** Items */
+            items: components["schemas"]["ConversationOut"][];
+            /** Nexttoken */
+            nextToken?: string | null;
+        };
         /** CountersResponse */
         CountersResponse: {
             resolution: components["schemas"]["Resolution"];
@@ -276,6 +460,11 @@ export interface components {
             to: string;
             /** Series */
             series: components["schemas"]["Series"][];
+        };
+        /** CreateConversation */
+        CreateConversation: {
+            /** Documentids */
+            documentIds: string[];
         };
         /** CreateEndpoint */
         CreateEndpoint: {
@@ -291,6 +480,57 @@ export interface components {
             /** Ratelimitpersecond */
             rateLimitPerSecond?: number | null;
         };
+        /** CreateUpload */
+        CreateUpload: {
+            /**
+             * Filename
+             * @description The PDF's file name, shown in the list.
+             */
+            fileName: string;
+            /**
+             * Sizebytes
+             * @description The file's size; over MaxUploadMegabytes is refused at once.
+             */
+            sizeBytes: number;
+        };
+        /** DocumentItem */
+        DocumentItem: {
+            /** Documentid */
+            documentId: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "UPLOADED" | "PROCESSING" | "READY" | "FAILED";
+            /** Failurereason */
+            failureReason?: string | null;
+            /** Pages */
+            pages?: number | null;
+            /** Imageonlypages */
+            imageOnlyPages?: number | null;
+            /** Sizebytes */
+            sizeBytes?: number | null;
+            /** Title */
+            title?: string | null;
+            /**
+             * Source
+             * @default upload
+             */
+            source: string;
+            /** Createdat */
+            createdAt: string;
+            /** Updatedat */
+            updatedAt?: string | null;
+            /** Downloadurl */
+            downloadUrl?: string | null;
+        };
+        /** DocumentList */
+        DocumentList: {
+            /** Items */
+            items: components["schemas"]["DocumentItem"][];
+        };
         /** EnabledUser */
         EnabledUser: {
             /** Username */
@@ -304,6 +544,36 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** MessageOut */
+        MessageOut: {
+            /** Messageid */
+            messageId: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "assistant";
+            /** Content */
+            content: string;
+            /** Citations */
+            citations?: components["schemas"]["Citation"][];
+            /** Mode */
+            mode?: string | null;
+            /** Standalonequestion */
+            standaloneQuestion?: string | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+        };
+        /** MessagesPage */
+        MessagesPage: {
+            /** Items */
+            items: components["schemas"]["MessageOut"][];
+            /** Nexttoken */
+            nextToken?: string | null;
         };
         /** Point */
         Point: {
@@ -379,6 +649,21 @@ export interface components {
             enabled?: boolean | null;
             /** Ratelimitpersecond */
             rateLimitPerSecond?: number | null;
+        };
+        /** UploadCreated */
+        UploadCreated: {
+            /** Documentid */
+            documentId: string;
+            upload: components["schemas"]["UploadForm"];
+        };
+        /** UploadForm */
+        UploadForm: {
+            /** Url */
+            url: string;
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
         };
         /** ValidationError */
         ValidationError: {
@@ -459,6 +744,165 @@ export interface operations {
             };
         };
     };
+    list_conversations_conversations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationsPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_conversation_conversations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConversation"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_conversation_conversations__conversationId__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_messages_conversations__conversationId__messages_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ask_conversations__conversationId__messages_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AskQuestion"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Answer"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_counters_counters_get: {
         parameters: {
             query: {
@@ -479,6 +923,130 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CountersResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_documents_documents_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_upload_documents_uploads_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUpload"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_document_documents__documentId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                documentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentItem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_document_documents__documentId__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                documentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description Validation Error */
