@@ -63,7 +63,7 @@ class InboundAws:
         try:
             return bytes(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
         except ClientError as exc:
-            if _code(exc) in {"NoSuchKey", "404", "AccessDenied"}:
+            if _code(exc) in {"NoSuchKey", "NoSuchBucket", "404"}:
                 raise LookupError(f"body s3://{bucket}/{key} is gone") from exc
             raise
 

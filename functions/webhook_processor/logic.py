@@ -211,35 +211,54 @@ class Processor:
 
     def _publish_run(self, run: list[Webhook], outcome: Outcome) -> Webhook | None:
         """Publish a run in order; the webhook to retry from when a transient failure stopped it."""
+        ready, position, error = self._prepare_all(run, outcome)
+        if error is not None:  # S3 unavailable: publish what is ready, then retry from this one
+            if (stopped := self._transient(run[position], error, outcome, ready)) is not None:
+                return stopped
+            return self._publish_run(run[position + 1 :], outcome)  # it failed for good
+        return self._publish_ready(ready, outcome)
+
+    def _prepare_all(
+        self, run: list[Webhook], outcome: Outcome
+    ) -> tuple[list[tuple[Webhook, str]], int, Exception | None]:
         ready: list[tuple[Webhook, str]] = []
-        for hook in run:
+        for position, hook in enumerate(run):
             try:
                 prepare(hook, self.backend)
             except PermanentError as exc:
                 self._fail(hook, str(exc), outcome)
                 continue
             except Exception as exc:
-                return self._transient(hook, exc, outcome, ready)
+                return ready, position, exc
             ready.append((hook, event_type_of(hook)))
+        return ready, len(run), None
+
+    def _publish_ready(self, ready: list[tuple[Webhook, str]], outcome: Outcome) -> Webhook | None:
         if not ready:
             return None
         try:
             errors = self.backend.publish([entry(h, t) for h, t in ready])
-        except Exception as exc:
-            return self._transient(ready[0][0], exc, outcome, [])
+        except Exception as exc:  # the bus call itself failed: nothing of this run is out
+            if (stopped := self._transient(ready[0][0], exc, outcome, [])) is not None:
+                return stopped
+            return self._publish_run([h for h, _ in ready[1:]], outcome)  # the first one failed for good
         published: list[tuple[Webhook, str]] = []
-        stop: Webhook | None = None
-        for (hook, event_type), error in zip(ready, errors, strict=False):
+        again: list[Webhook] = []
+        for (hook, event_type), error in zip(ready, errors, strict=True):
             if error is None:
                 published.append((hook, event_type))
-            elif error in TRANSIENT_BUS_ERRORS and stop is None:
-                stop = hook
-            elif error not in TRANSIENT_BUS_ERRORS:
+            elif error in TRANSIENT_BUS_ERRORS:
+                again.append(hook)
+            else:
                 self._fail(hook, f"the event bus refused the event: {error}", outcome)
         self._finish(published, outcome)
-        if stop is not None:
-            return self._transient(stop, RuntimeError("the event bus throttled"), outcome, [])
-        return None
+        if not again:
+            return None
+        if (
+            stopped := self._transient(again[0], RuntimeError("the event bus throttled"), outcome, [])
+        ) is not None:
+            return stopped
+        return self._publish_run(again[1:], outcome)
 
     def _finish(self, published: list[tuple[Webhook, str]], outcome: Outcome) -> None:
         analytics = [analytics_event(h, t) for h, t in published if "analytics" in h.targets]

@@ -39,6 +39,7 @@ ALL_CAPABILITIES: dict[str, str] = {
     "EnableCounters": "true",
     "EnableWebApp": "true",
     "EnableWebhooks": "true",
+    "EnableInboundWebhooks": "true",
     "WebhookOperatorTenantId": "stratus-operators",
 }
 
@@ -61,3 +62,7 @@ CASES.update(_WEBAPP_CASES)
 from tests.integration.webhooks.event_cases import CASES as _WEBHOOK_CASES  # noqa: E402
 
 CASES.update(_WEBHOOK_CASES)
+
+from tests.integration.webhooks_in.event_cases import CASES as _WEBHOOKS_IN_CASES  # noqa: E402
+
+CASES.update(_WEBHOOKS_IN_CASES)
