@@ -47,6 +47,8 @@ import boto3  # noqa: E402
 import standardwebhooks  # noqa: E402
 
 from stratus_local.runner import LambdaContext  # noqa: E402
+from stratus_shared import aws  # noqa: E402
+from tests.integration.webhooks_in.conftest import register  # noqa: E402
 from tests.support.harness import REGION, StackHarness, deployed_stack  # noqa: E402
 
 WEBHOOKS = int(os.environ.get("WEBHOOKS_IN_BENCH_WEBHOOKS", "1000"))
@@ -155,7 +157,8 @@ def _race(handle: Any, stored: Any, rounds: int = 20) -> int:
         headers["webhook-timestamp"] = str(int(now.timestamp()))
         headers["webhook-signature"] = standardwebhooks.Webhook(SECRET).sign(webhook_id, now, body.decode())
         with ThreadPoolExecutor(8) as pool:
-            answers = list(pool.map(lambda _: handle(_event(body, headers)), range(8)))
+            event = _event(body, headers)
+            answers = list(pool.map(lambda _, e=event: handle(e), range(8)))
         doubled += int(answers.count(202) > 1 or stored(webhook_id) > 1)
     return doubled
 
@@ -169,13 +172,9 @@ def main(argv: list[str] | None = None) -> None:
 
     with deployed_stack() as stack:
         stack.extra_env.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
-        from tests.integration.webhooks_in.conftest import register
-
         register(stack, SOURCE, secret=SECRET)
         receiver = stack.function(RECEIVER)
         receiver.handler()  # cold start outside the timing
-        from stratus_shared import aws
-
         stratus_calls = _counting([aws.client(s) for s in ("s3", "dynamodb", "secretsmanager")])
 
         context = LambdaContext(receiver.spec.function_name, receiver.spec.arn, receiver.spec.memory, 10)
@@ -192,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
         quarter = max(1, len(requests) // 4)
         renamed = [(f"b{i}", b, {**h}) for i, (_, b, h) in enumerate(requests)]
         for start in range(0, len(requests), quarter):
-            with receiver._active():  # noqa: SLF001 - the function environment, as in its container
+            with receiver._active():
                 seconds["stratus"] += _run(stratus, requests[start : start + quarter])
             seconds["baseline"] += _run(baseline.handle, renamed[start : start + quarter])
         stratus_rate = len(requests) / seconds["stratus"]
@@ -219,9 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{n} signed 1 KB webhooks through each receiver, one at a time (in-process moto)")
     print(f"{'':28}{'Stratus':>14}{'baseline':>14}")
     print(f"{'requests/s':28}{stratus_rate:>14.0f}{baseline_rate:>14.0f}")
-    print(
-        f"{'AWS requests per webhook':28}{sum(stratus_made.values()) / n:>14.2f}{sum(baseline_made.values()) / n:>14.2f}"
-    )
+    per_webhook = (sum(stratus_made.values()) / n, sum(baseline_made.values()) / n)
+    print(f"{'AWS requests per webhook':28}{per_webhook[0]:>14.2f}{per_webhook[1]:>14.2f}")
     for name in sorted(set(stratus_made) | set(baseline_made)):
         print(
             f"{'  ' + name:28}{stratus_made.get(name, 0) / n:>14.3f}{baseline_made.get(name, 0) / n:>14.3f}"
