@@ -211,6 +211,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /webhooks/sources */
+        get: operations["get_all_webhooks_sources_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/sources/{source}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** PUT /webhooks/sources/{source} */
+        put: operations["put_webhooks_sources__source__put"];
+        post?: never;
+        /** DELETE /webhooks/sources/{source} */
+        delete: operations["delete_webhooks_sources__source__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -305,6 +340,50 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * HmacSettings
+         * @description The generic scheme: which header carries the signature and how it is written.
+         */
+        HmacSettings: {
+            /**
+             * Header
+             * @description Header with the signature, e.g. X-Signature
+             */
+            header: string;
+            /**
+             * Algorithm
+             * @default sha256
+             * @enum {string}
+             */
+            algorithm: "sha256" | "sha512";
+            /**
+             * Encoding
+             * @default hex
+             * @enum {string}
+             */
+            encoding: "hex" | "base64";
+            /**
+             * Prefix
+             * @description Text before the signature, e.g. sha256=
+             * @default
+             */
+            prefix: string;
+            /**
+             * Timestampheader
+             * @description Header with a Unix timestamp; then `<timestamp>.<body>` is signed
+             */
+            timestampHeader?: string | null;
+            /**
+             * Idheader
+             * @description Header with the sender's delivery id
+             */
+            idHeader?: string | null;
+            /**
+             * Eventtypeheader
+             * @description Header naming the event type
+             */
+            eventTypeHeader?: string | null;
+        };
         /** Point */
         Point: {
             /** Datehour */
@@ -324,6 +403,34 @@ export interface components {
             eventId?: string | null;
             /** Subject */
             subject?: string | null;
+        };
+        /**
+         * PutSource
+         * @description `secret` (one) or `secrets` (up to five live at once, for rotation); never returned.
+         */
+        PutSource: {
+            /**
+             * Scheme
+             * @enum {string}
+             */
+            scheme: "standard-webhooks" | "stripe" | "github" | "slack" | "shopify" | "hmac";
+            /** Secret */
+            secret?: string | null;
+            /** Secrets */
+            secrets?: string[] | null;
+            /**
+             * Toleranceseconds
+             * @default 300
+             */
+            toleranceSeconds: number;
+            /** Eventtypepath */
+            eventTypePath?: string | null;
+            /**
+             * Targets
+             * @default []
+             */
+            targets: string[];
+            hmac?: components["schemas"]["HmacSettings"] | null;
         };
         /** Recover */
         Recover: {
@@ -367,6 +474,11 @@ export interface components {
             /** Points */
             points: components["schemas"]["Point"][];
         };
+        /** SourcesPage */
+        SourcesPage: {
+            /** Items */
+            items: components["schemas"]["WebhookSource"][];
+        };
         /** UpdateEndpoint */
         UpdateEndpoint: {
             /** Url */
@@ -386,6 +498,43 @@ export interface components {
             loc: (string | number)[];
             /** Error Type */
             type: string;
+        };
+        /**
+         * WebhookSource
+         * @description A source as the API shows it (frontend/src/api/pending.ts WebhookSource): no secrets.
+         */
+        WebhookSource: {
+            /**
+             * Scheme
+             * @enum {string}
+             */
+            scheme: "standard-webhooks" | "stripe" | "github" | "slack" | "shopify" | "hmac";
+            /**
+             * Toleranceseconds
+             * @default 300
+             */
+            toleranceSeconds: number;
+            /**
+             * Eventtypepath
+             * @description Dotted path into the JSON body naming the event type, e.g. data.kind
+             */
+            eventTypePath?: string | null;
+            /**
+             * Targets
+             * @default []
+             */
+            targets: "analytics"[];
+            hmac?: components["schemas"]["HmacSettings"] | null;
+            /** Source */
+            source: string;
+            /** Secretcount */
+            secretCount: number;
+            /** Url */
+            url?: string | null;
+            /** Createdat */
+            createdAt: string;
+            /** Updatedat */
+            updatedAt: string;
         };
     };
     responses: never;
@@ -879,6 +1028,101 @@ export interface operations {
                 "application/json": components["schemas"]["Replay"] | null;
             };
         };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_all_webhooks_sources_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourcesPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_webhooks_sources__source__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutSource"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSource"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_webhooks_sources__source__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             200: {
