@@ -9,11 +9,12 @@ import json
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from dal import InboundStore, SourceCache
 from logic import receive
-from models import Answer, ReceiverSettings
+from models import Answer, ReceiverEvent, ReceiverSettings
 
 from stratus_shared import clock
 from stratus_shared.config import load_settings
@@ -42,8 +43,12 @@ def _store(bucket: str, table: str) -> InboundStore:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = load_settings(ReceiverSettings)
     try:
+        request = parse(event=event, model=ReceiverEvent).model_dump()
+    except ValueError:  # not an API Gateway request at all (pydantic's ValidationError is a ValueError)
+        return _response(Answer(400, "malformed request"))
+    try:
         answer = receive(
-            event,
+            request,
             settings,
             _sources(settings.secret_prefix, settings.secret_cache_seconds),
             _store(settings.bucket_name, settings.table_name),
@@ -56,6 +61,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(
         name=OUTCOME_METRICS.get(answer.status, "InboundWebhooksRefused"), unit="Count", value=1
     )
+    return _response(answer)
+
+
+def _response(answer: Answer) -> dict[str, Any]:
     body: dict[str, Any] = {"statusCode": answer.status, "message": answer.message}
     if answer.webhook_id is not None:
         body["id"] = answer.webhook_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from stratus_shared.config import Settings
 
@@ -24,3 +24,14 @@ class Answer:
     message: str
     webhook_id: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+
+
+class ReceiverEvent(BaseModel):
+    """The parts of API Gateway's proxy event the receiver reads (validated at the edge)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    headers: dict[str, str | None] | None = None
+    pathParameters: dict[str, str | None] | None = None
+    body: str | None = None
+    isBase64Encoded: bool | None = False
