@@ -167,7 +167,9 @@ def _print_banner(running: Running, path: str | None, token: str | None) -> None
         print(f"  Web app       not served: {running.web_missing}")
     for name, value in sorted(stack.outputs.items()):
         # A deployed-style API URL output points nowhere locally; show where the local API answers.
-        shown = f"{api.url}   (deployed: {value})" if "execute-api" in str(value) else value
+        # (the path after the stage, such as InboundWebhookUrl's /webhooks/in, is kept).
+        suffix = str(value).split("/v1", 1)[1] if "/v1" in str(value) else ""
+        shown = f"{api.url}{suffix}   (deployed: {value})" if "execute-api" in str(value) else value
         if name == "WebAppUrl" and running.web is not None:  # likewise the distribution's URL
             shown = f"{running.web.url}   (deployed: {value})"
         print(f"  Output        {name} = {shown}")

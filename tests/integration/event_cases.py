@@ -39,6 +39,7 @@ ALL_CAPABILITIES: dict[str, str] = {
     "EnableCounters": "true",
     "EnableWebApp": "true",
     "EnableWebhooks": "true",
+    "EnableInboundWebhooks": "true",
     "WebhookOperatorTenantId": "stratus-operators",
     "EnableDocumentChat": "true",
     "DocumentChatMode": "offline",
@@ -71,3 +72,6 @@ CASES.update(_DOCUMENT_CASES)
 from tests.integration.documents_chat.event_cases import CASES as _CHAT_CASES  # noqa: E402
 
 CASES.update(_CHAT_CASES)
+from tests.integration.webhooks_in.event_cases import CASES as _WEBHOOKS_IN_CASES  # noqa: E402
+
+CASES.update(_WEBHOOKS_IN_CASES)
