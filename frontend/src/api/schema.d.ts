@@ -291,6 +291,53 @@ export interface components {
             /** Ratelimitpersecond */
             rateLimitPerSecond?: number | null;
         };
+        /** CreatedWebhookEndpoint */
+        CreatedWebhookEndpoint: {
+            /** Id */
+            id: string;
+            /** Url */
+            url: string;
+            /**
+             * Eventtypes
+             * @description null: every event type
+             */
+            eventTypes: string[] | null;
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Ratelimitpersecond
+             * @description null: no limit of the endpoint's own
+             */
+            rateLimitPerSecond: number | null;
+            /** Createdat */
+            createdAt: string;
+            /** Updatedat */
+            updatedAt: string;
+            /**
+             * Disabledreason
+             * @description why it was disabled (while disabled)
+             */
+            disabledReason?: string;
+            /** Disabledat */
+            disabledAt?: string;
+            /**
+             * Failingsince
+             * @description start of the failing period that disables it
+             */
+            failingSince?: string;
+            /**
+             * Secret
+             * @description the signing secret (whsec_...): shown only this once
+             */
+            secret: string;
+        };
+        /**
+         * DeliveryStatus
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "retrying" | "delivered" | "exhausted" | "cancelled";
         /** EnabledUser */
         EnabledUser: {
             /** Username */
@@ -386,6 +433,179 @@ export interface components {
             loc: (string | number)[];
             /** Error Type */
             type: string;
+        };
+        /** WebhookAttempt */
+        WebhookAttempt: {
+            /** Messageid */
+            messageId: string;
+            /** Eventtype */
+            eventType: string | null;
+            /** Attempt */
+            attempt: number;
+            /** Round */
+            round: number;
+            /**
+             * Trigger
+             * @enum {string}
+             */
+            trigger: "initial" | "retry" | "replay" | "recover";
+            /** Durationms */
+            durationMs: number;
+            /**
+             * Response
+             * @description the start of the endpoint's answer
+             */
+            response: string;
+            /** At */
+            at: string;
+            /**
+             * Statuscode
+             * @description the endpoint's HTTP status (when it answered)
+             */
+            statusCode?: number;
+            /** Error */
+            error?: string;
+        };
+        /** WebhookAttemptPage */
+        WebhookAttemptPage: {
+            /** Items */
+            items: components["schemas"]["WebhookAttempt"][];
+            /**
+             * Nexttoken
+             * @description there is more: pass it back as nextToken
+             */
+            nextToken?: string;
+        };
+        /** WebhookDelivery */
+        WebhookDelivery: {
+            /** Endpointid */
+            endpointId: string;
+            status: components["schemas"]["DeliveryStatus"];
+            /** Attempts */
+            attempts: number;
+            /** Round */
+            round?: number;
+            /** Lastattemptat */
+            lastAttemptAt?: string;
+            /** Statuscode */
+            statusCode?: number;
+            /** Error */
+            error?: string;
+            /** Nextattemptat */
+            nextAttemptAt?: string;
+            /** Deliveredat */
+            deliveredAt?: string;
+        };
+        /** WebhookEndpoint */
+        WebhookEndpoint: {
+            /** Id */
+            id: string;
+            /** Url */
+            url: string;
+            /**
+             * Eventtypes
+             * @description null: every event type
+             */
+            eventTypes: string[] | null;
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Ratelimitpersecond
+             * @description null: no limit of the endpoint's own
+             */
+            rateLimitPerSecond: number | null;
+            /** Createdat */
+            createdAt: string;
+            /** Updatedat */
+            updatedAt: string;
+            /**
+             * Disabledreason
+             * @description why it was disabled (while disabled)
+             */
+            disabledReason?: string;
+            /** Disabledat */
+            disabledAt?: string;
+            /**
+             * Failingsince
+             * @description start of the failing period that disables it
+             */
+            failingSince?: string;
+        };
+        /** WebhookEndpointPage */
+        WebhookEndpointPage: {
+            /** Items */
+            items: components["schemas"]["WebhookEndpoint"][];
+            /**
+             * Nexttoken
+             * @description there is more: pass it back as nextToken
+             */
+            nextToken?: string;
+        };
+        /** WebhookEventType */
+        WebhookEventType: {
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Example */
+            example: {
+                [key: string]: unknown;
+            };
+        };
+        /** WebhookEventTypes */
+        WebhookEventTypes: {
+            /** Items */
+            items: components["schemas"]["WebhookEventType"][];
+        };
+        /** WebhookMessage */
+        WebhookMessage: {
+            /** Id */
+            id: string;
+            /** Eventtype */
+            eventType: string;
+            /** Eventid */
+            eventId: string | null;
+            /** Subject */
+            subject: string | null;
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+            /** Createdat */
+            createdAt: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "no_endpoints" | "pending" | "delivered" | "failed";
+            /** Deliveries */
+            deliveries: components["schemas"]["WebhookDelivery"][];
+        };
+        /** WebhookPublished */
+        WebhookPublished: {
+            /**
+             * Id
+             * @description the message id (the webhook-id header of its deliveries)
+             */
+            id: string;
+        };
+        /** WebhookQueued */
+        WebhookQueued: {
+            /**
+             * Queued
+             * @description deliveries queued
+             */
+            queued: number;
+        };
+        /** WebhookSecret */
+        WebhookSecret: {
+            /**
+             * Secret
+             * @description the new signing secret (whsec_...): shown only this once
+             */
+            secret: string;
         };
     };
     responses: never;
@@ -510,9 +730,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointPage"];
                 };
             };
             /** @description Validation Error */
@@ -540,12 +758,12 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
                 };
             };
             /** @description Validation Error */
@@ -576,9 +794,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Validation Error */
@@ -603,8 +819,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
-            200: {
+            /** @description Deleted; no body */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -644,9 +860,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Validation Error */
@@ -680,9 +894,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookAttemptPage"];
                 };
             };
             /** @description Validation Error */
@@ -712,12 +924,12 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["WebhookQueued"];
                 };
             };
             /** @description Validation Error */
@@ -752,9 +964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookSecret"];
                 };
             };
             /** @description Validation Error */
@@ -783,9 +993,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEventTypes"];
                 };
             };
             /** @description Validation Error */
@@ -813,12 +1021,12 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["WebhookPublished"];
                 };
             };
             /** @description Validation Error */
@@ -849,9 +1057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookMessage"];
                 };
             };
             /** @description Validation Error */
@@ -881,12 +1087,12 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["WebhookQueued"];
                 };
             };
             /** @description Validation Error */
