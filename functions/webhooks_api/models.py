@@ -150,6 +150,8 @@ def _absent(description: str | None = None) -> Any:
 
 
 class _Answer(BaseModel):
+    # defer_build: an answer's validator and serializer are built when a route first uses it, so a cold
+    # start pays only for the answers of the routes that container serves.
     model_config = ConfigDict(
         alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True, defer_build=True
     )
