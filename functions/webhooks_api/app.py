@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -23,6 +23,7 @@ from dal import DynamoStore, KmsCipher, SqsTaskQueue
 from logic import EndpointNotFoundError, MessageNotFoundError, WebhooksService, event_types
 from models import (
     ApiSettings,
+    CreatedWebhookEndpoint,
     CreateEndpoint,
     DuplicateEventError,
     InvalidRequestError,
@@ -33,6 +34,14 @@ from models import (
     Replay,
     RotateSecret,
     UpdateEndpoint,
+    WebhookAttemptPage,
+    WebhookEndpoint,
+    WebhookEndpointPage,
+    WebhookEventTypes,
+    WebhookMessage,
+    WebhookPublished,
+    WebhookQueued,
+    WebhookSecret,
 )
 
 from stratus_shared import aws, clock
@@ -65,41 +74,40 @@ def tenant() -> str:
     return caller(app).tenant_id
 
 
-def _json(status: int, body: Any) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
-
-
 # ---- endpoints ---------------------------------------------------------------------------------
-@app.post("/webhooks/endpoints")
-def create_endpoint(request: Annotated[CreateEndpoint, Body()]) -> Response[Any]:
-    return _json(201, service().create_endpoint(tenant(), request))
+@app.post("/webhooks/endpoints", status_code=201)
+def create_endpoint(request: Annotated[CreateEndpoint, Body()]) -> CreatedWebhookEndpoint:
+    return service().create_endpoint(tenant(), request)
 
 
 @app.get("/webhooks/endpoints")
 def list_endpoints(
     limit: Annotated[int | None, Query()] = None, nextToken: Annotated[str | None, Query()] = None
-) -> dict[str, Any]:
+) -> WebhookEndpointPage:
     return service().list_endpoints(tenant(), limit, nextToken)
 
 
 @app.get("/webhooks/endpoints/<endpointId>")
-def get_endpoint(endpointId: str) -> dict[str, Any]:
+def get_endpoint(endpointId: str) -> WebhookEndpoint:
     return service().get_endpoint(tenant(), endpointId)
 
 
 @app.patch("/webhooks/endpoints/<endpointId>")
-def update_endpoint(endpointId: str, request: Annotated[UpdateEndpoint, Body()]) -> dict[str, Any]:
+def update_endpoint(endpointId: str, request: Annotated[UpdateEndpoint, Body()]) -> WebhookEndpoint:
     return service().update_endpoint(tenant(), endpointId, request)
 
 
-@app.delete("/webhooks/endpoints/<endpointId>")
+# 204 with an empty body, as before (`Response[None]` would make Powertools answer a null body instead).
+@app.delete(
+    "/webhooks/endpoints/<endpointId>", status_code=204, responses={204: {"description": "Deleted; no body"}}
+)
 def delete_endpoint(endpointId: str) -> Response[Any]:
     service().delete_endpoint(tenant(), endpointId)
     return Response(status_code=204, body="")
 
 
 @app.post("/webhooks/endpoints/<endpointId>/secret/rotate")
-def rotate_secret(endpointId: str, request: Annotated[RotateSecret | None, Body()] = None) -> dict[str, Any]:
+def rotate_secret(endpointId: str, request: Annotated[RotateSecret | None, Body()] = None) -> WebhookSecret:
     return service().rotate_secret(tenant(), endpointId, request or RotateSecret())
 
 
@@ -108,13 +116,13 @@ def list_attempts(
     endpointId: str,
     limit: Annotated[int | None, Query()] = None,
     nextToken: Annotated[str | None, Query()] = None,
-) -> dict[str, Any]:
+) -> WebhookAttemptPage:
     return service().list_attempts(tenant(), endpointId, limit, nextToken)
 
 
-@app.post("/webhooks/endpoints/<endpointId>/recover")
-def recover(endpointId: str, request: Annotated[Recover, Body()]) -> Response[Any]:
-    return _json(202, service().recover(tenant(), endpointId, request))
+@app.post("/webhooks/endpoints/<endpointId>/recover", status_code=202)
+def recover(endpointId: str, request: Annotated[Recover, Body()]) -> WebhookQueued:
+    return service().recover(tenant(), endpointId, request)
 
 
 # ---- messages ----------------------------------------------------------------------------------
@@ -128,35 +136,36 @@ def _idempotent_publish(table_name: str) -> Any:
         data_keyword_argument="request", persistence_store=persistence, config=idempotency
     )
     def publish_once(request: dict[str, Any]) -> dict[str, Any]:
-        return service().publish(request["tenantId"], Publish.model_validate(request["body"]))
+        published = service().publish(request["tenantId"], Publish.model_validate(request["body"]))
+        return published.model_dump(mode="json")
 
     return publish_once
 
 
-@app.post("/webhooks/messages")
-def publish(request: Annotated[Publish, Body()]) -> Response[Any]:
+@app.post("/webhooks/messages", status_code=202)
+def publish(request: Annotated[Publish, Body()]) -> WebhookPublished:
     key = app.current_event.get_header_value(IDEMPOTENCY_HEADER, case_sensitive=False)
     if key is None:
-        return _json(202, service().publish(tenant(), request))
+        return service().publish(tenant(), request)
     if not 1 <= len(key) <= 200:
         raise InvalidRequestError(f"{IDEMPOTENCY_HEADER}: 1 to 200 characters")
     body = request.model_dump(by_alias=True, exclude_none=True, mode="json")
     once = _idempotent_publish(load_settings(ApiSettings).idempotency_table_name)
-    return _json(202, once(request={"tenantId": tenant(), "key": key, "body": body}))
+    return WebhookPublished.model_validate(once(request={"tenantId": tenant(), "key": key, "body": body}))
 
 
 @app.get("/webhooks/messages/<messageId>")
-def get_message(messageId: str) -> dict[str, Any]:
+def get_message(messageId: str) -> WebhookMessage:
     return service().get_message(tenant(), messageId)
 
 
-@app.post("/webhooks/messages/<messageId>/replay")
-def replay(messageId: str, request: Annotated[Replay | None, Body()] = None) -> Response[Any]:
-    return _json(202, service().replay(tenant(), messageId, request or Replay()))
+@app.post("/webhooks/messages/<messageId>/replay", status_code=202)
+def replay(messageId: str, request: Annotated[Replay | None, Body()] = None) -> WebhookQueued:
+    return service().replay(tenant(), messageId, request or Replay())
 
 
 @app.get("/webhooks/event-types")
-def list_event_types() -> dict[str, Any]:
+def list_event_types() -> WebhookEventTypes:
     return event_types()
 
 

@@ -21,9 +21,11 @@ from models import (
     MAX_SIGNING_SECRETS,
     SECRET_BYTES,
     ApiSettings,
+    CreatedWebhookEndpoint,
     CreateEndpoint,
     DuplicateEventError,
     InvalidRequestError,
+    MessageStatus,
     PayloadTooLargeError,
     Publish,
     QuotaExceededError,
@@ -31,6 +33,17 @@ from models import (
     Replay,
     RotateSecret,
     UpdateEndpoint,
+    WebhookAttempt,
+    WebhookAttemptPage,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEndpointPage,
+    WebhookEventType,
+    WebhookEventTypes,
+    WebhookMessage,
+    WebhookPublished,
+    WebhookQueued,
+    WebhookSecret,
 )
 
 from stratus_shared import webhook_targets
@@ -123,22 +136,26 @@ def page_size(limit: int | None) -> int:
     return limit
 
 
-def endpoint_view(item: dict[str, Any]) -> dict[str, Any]:
+def endpoint_view(item: dict[str, Any]) -> WebhookEndpoint:
     """An endpoint as the API shows it: never a secret, not even an encrypted one."""
-    view = {
+    return WebhookEndpoint(**_endpoint_fields(item))
+
+
+def _endpoint_fields(item: dict[str, Any]) -> dict[str, Any]:
+    limit = item.get("rateLimitPerSecond")
+    return {
         "id": item["endpointId"],
         "url": item["url"],
-        "eventTypes": item.get("eventTypes"),
+        "event_types": item.get("eventTypes"),
         "description": item.get("description", ""),
         "enabled": bool(item.get("enabled", True)),
-        "rateLimitPerSecond": item.get("rateLimitPerSecond"),
-        "createdAt": item["createdAt"],
-        "updatedAt": item.get("updatedAt", item["createdAt"]),
+        "rate_limit_per_second": None if limit is None else int(limit),
+        "created_at": item["createdAt"],
+        "updated_at": item.get("updatedAt", item["createdAt"]),
+        "disabled_reason": item.get("disabledReason") or None,
+        "disabled_at": item.get("disabledAt") or None,
+        "failing_since": item.get("failingSince") or None,
     }
-    for optional in ("disabledReason", "disabledAt", "failingSince"):
-        if item.get(optional):
-            view[optional] = item[optional]
-    return view
 
 
 class WebhooksService:
@@ -173,7 +190,7 @@ class WebhooksService:
         context = {"tenantId": tenant_id, "endpointId": endpoint_id, "purpose": "webhook-signing"}
         return {"ciphertext": self.cipher.encrypt(raw, context), "createdAt": iso(created)}
 
-    def create_endpoint(self, tenant_id: str, request: CreateEndpoint) -> dict[str, Any]:
+    def create_endpoint(self, tenant_id: str, request: CreateEndpoint) -> CreatedWebhookEndpoint:
         if request.event_types == []:
             raise InvalidRequestError("eventTypes: give at least one event type, or leave it out for all")
         url = self._check_url(request.url)
@@ -196,7 +213,7 @@ class WebhooksService:
         }
         self.store.put_endpoint(item)
         logger.info("webhook endpoint created", extra={"tenant_id": tenant_id, "endpoint_id": endpoint_id})
-        return {**endpoint_view(item), "secret": shown}
+        return CreatedWebhookEndpoint(**_endpoint_fields(item), secret=shown)
 
     def _endpoint(self, tenant_id: str, endpoint_id: str) -> dict[str, Any]:
         item = self.store.get_endpoint(tenant_id, endpoint_id)
@@ -204,19 +221,16 @@ class WebhooksService:
             raise EndpointNotFoundError(endpoint_id)
         return item
 
-    def list_endpoints(self, tenant_id: str, limit: int | None, token: str | None) -> dict[str, Any]:
+    def list_endpoints(self, tenant_id: str, limit: int | None, token: str | None) -> WebhookEndpointPage:
         items, last = self.store.list_endpoints(
             tenant_id, page_size(limit), decode_token(token, tenant_pk(tenant_id))
         )
-        answer: dict[str, Any] = {"items": [endpoint_view(i) for i in items]}
-        if last is not None:
-            answer["nextToken"] = encode_token(last)
-        return answer
+        return WebhookEndpointPage(items=[endpoint_view(i) for i in items], next_token=encode_token(last))
 
-    def get_endpoint(self, tenant_id: str, endpoint_id: str) -> dict[str, Any]:
+    def get_endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
         return endpoint_view(self._endpoint(tenant_id, endpoint_id))
 
-    def update_endpoint(self, tenant_id: str, endpoint_id: str, request: UpdateEndpoint) -> dict[str, Any]:
+    def update_endpoint(self, tenant_id: str, endpoint_id: str, request: UpdateEndpoint) -> WebhookEndpoint:
         given = request.model_fields_set
         if not given:
             raise InvalidRequestError(
@@ -256,7 +270,7 @@ class WebhooksService:
             raise EndpointNotFoundError(endpoint_id)
         logger.info("webhook endpoint deleted", extra={"tenant_id": tenant_id, "endpoint_id": endpoint_id})
 
-    def rotate_secret(self, tenant_id: str, endpoint_id: str, request: RotateSecret) -> dict[str, Any]:
+    def rotate_secret(self, tenant_id: str, endpoint_id: str, request: RotateSecret) -> WebhookSecret:
         item = self._endpoint(tenant_id, endpoint_id)
         now = self.now()
         ends = iso(now + timedelta(seconds=request.grace_period_seconds))
@@ -286,20 +300,17 @@ class WebhooksService:
                 "grace_seconds": request.grace_period_seconds,
             },
         )
-        return {"secret": shown}
+        return WebhookSecret(secret=shown)
 
     def list_attempts(
         self, tenant_id: str, endpoint_id: str, limit: int | None, token: str | None
-    ) -> dict[str, Any]:
+    ) -> WebhookAttemptPage:
         self._endpoint(tenant_id, endpoint_id)
         start = decode_token(token, attempts_pk(tenant_id, endpoint_id))
         items, last = self.store.list_attempts(tenant_id, endpoint_id, page_size(limit), start)
-        answer: dict[str, Any] = {"items": [attempt_view(i) for i in items]}
-        if last is not None:
-            answer["nextToken"] = encode_token(last)
-        return answer
+        return WebhookAttemptPage(items=[attempt_view(i) for i in items], next_token=encode_token(last))
 
-    def recover(self, tenant_id: str, endpoint_id: str, request: Recover) -> dict[str, Any]:
+    def recover(self, tenant_id: str, endpoint_id: str, request: Recover) -> WebhookQueued:
         self._endpoint(tenant_id, endpoint_id)
         now = self.now()
         until = request.until or now
@@ -328,10 +339,10 @@ class WebhooksService:
             "webhook recover queued",
             extra={"tenant_id": tenant_id, "endpoint_id": endpoint_id, "messages": len(tasks)},
         )
-        return {"queued": len(tasks)}
+        return WebhookQueued(queued=len(tasks))
 
     # ---- messages ---------------------------------------------------------------------------
-    def publish(self, tenant_id: str, request: Publish) -> dict[str, Any]:
+    def publish(self, tenant_id: str, request: Publish) -> WebhookPublished:
         payload = compact_json(request.payload)
         size = len(payload.encode())
         if size > self.settings.max_payload_bytes:
@@ -358,7 +369,7 @@ class WebhooksService:
             "webhook message published",
             extra={"tenant_id": tenant_id, "message_id": event.id, "event_type": event.event_type},
         )
-        return {"id": event.id}
+        return WebhookPublished(id=event.id)
 
     def _message(self, tenant_id: str, message_id: str) -> dict[str, Any]:
         item = self.store.get_message(message_id)
@@ -366,23 +377,23 @@ class WebhooksService:
             raise MessageNotFoundError(message_id)
         return item
 
-    def get_message(self, tenant_id: str, message_id: str) -> dict[str, Any]:
+    def get_message(self, tenant_id: str, message_id: str) -> WebhookMessage:
         item = self._message(tenant_id, message_id)
         states = self.store.deliveries(tenant_id, message_id)
         deliveries = [delivery_view(endpoint_id, state) for endpoint_id, state in sorted(states.items())]
         dispatched = bool(states) or bool(item.get("dispatchedAt"))
-        return {
-            "id": item["id"],
-            "eventType": item["eventType"],
-            "eventId": item.get("eventId"),
-            "subject": item.get("subject"),
-            "payload": json.loads(item["payload"]),
-            "createdAt": item["createdAt"],
-            "status": message_status(dispatched, deliveries),
-            "deliveries": deliveries,
-        }
+        return WebhookMessage(
+            id=item["id"],
+            event_type=item["eventType"],
+            event_id=item.get("eventId"),
+            subject=item.get("subject"),
+            payload=json.loads(item["payload"]),
+            created_at=item["createdAt"],
+            status=message_status(dispatched, deliveries),
+            deliveries=deliveries,
+        )
 
-    def replay(self, tenant_id: str, message_id: str, request: Replay) -> dict[str, Any]:
+    def replay(self, tenant_id: str, message_id: str, request: Replay) -> WebhookQueued:
         self._message(tenant_id, message_id)
         if request.endpoint_id is not None:
             self._endpoint(tenant_id, request.endpoint_id)
@@ -407,58 +418,58 @@ class WebhooksService:
             "webhook replay queued",
             extra={"tenant_id": tenant_id, "message_id": message_id, "endpoints": len(tasks)},
         )
-        return {"queued": len(tasks)}
+        return WebhookQueued(queued=len(tasks))
 
 
-def attempt_view(item: dict[str, Any]) -> dict[str, Any]:
-    view = {
-        "messageId": item["messageId"],
-        "eventType": item.get("eventType"),
-        "attempt": int(item["attempt"]),
-        "round": int(item.get("round", 0)),
-        "trigger": item.get("trigger", "initial"),
-        "durationMs": int(item.get("durationMs", 0)),
-        "response": item.get("response", ""),
-        "at": item["at"],
-    }
-    if item.get("statusCode") is not None:
-        view["statusCode"] = int(item["statusCode"])
-    if item.get("error"):
-        view["error"] = item["error"]
-    return view
+def attempt_view(item: dict[str, Any]) -> WebhookAttempt:
+    status_code = item.get("statusCode")
+    return WebhookAttempt(
+        message_id=item["messageId"],
+        event_type=item.get("eventType"),
+        attempt=int(item["attempt"]),
+        round=int(item.get("round", 0)),
+        trigger=item.get("trigger", "initial"),
+        duration_ms=int(item.get("durationMs", 0)),
+        response=item.get("response", ""),
+        at=item["at"],
+        status_code=None if status_code is None else int(status_code),
+        error=item.get("error") or None,
+    )
 
 
-def delivery_view(endpoint_id: str, state: dict[str, Any] | None) -> dict[str, Any]:
+def delivery_view(endpoint_id: str, state: dict[str, Any] | None) -> WebhookDelivery:
     if state is None:
-        return {"endpointId": endpoint_id, "status": DeliveryStatus.PENDING.value, "attempts": 0}
-    view = {
-        "endpointId": endpoint_id,
-        "status": state["status"],
-        "attempts": int(state.get("attempts", 0)),
-        "round": int(state.get("round", 0)),
-    }
-    for optional in ("lastAttemptAt", "statusCode", "error", "nextAttemptAt", "deliveredAt"):
-        if state.get(optional) is not None:
-            view[optional] = int(state[optional]) if optional == "statusCode" else state[optional]
-    return view
+        return WebhookDelivery(endpoint_id=endpoint_id, status=DeliveryStatus.PENDING, attempts=0)
+    status_code = state.get("statusCode")
+    return WebhookDelivery(
+        endpoint_id=endpoint_id,
+        status=state["status"],
+        attempts=int(state.get("attempts", 0)),
+        round=int(state.get("round", 0)),
+        last_attempt_at=state.get("lastAttemptAt"),
+        status_code=None if status_code is None else int(status_code),
+        error=state.get("error"),
+        next_attempt_at=state.get("nextAttemptAt"),
+        delivered_at=state.get("deliveredAt"),
+    )
 
 
-def message_status(dispatched: bool, deliveries: list[dict[str, Any]]) -> str:
+def message_status(dispatched: bool, deliveries: list[WebhookDelivery]) -> MessageStatus:
     """queued (not fanned out yet), no_endpoints (no endpoint takes it), pending (a delivery is still
     going), delivered (to every endpoint), or failed (exhausted or cancelled somewhere)."""
     if not dispatched:
         return "queued"
     if not deliveries:
         return "no_endpoints"
-    statuses = {d["status"] for d in deliveries}
-    if statuses & {DeliveryStatus.PENDING.value, DeliveryStatus.RETRYING.value}:
+    statuses = {d.status for d in deliveries}
+    if statuses & {DeliveryStatus.PENDING, DeliveryStatus.RETRYING}:
         return "pending"
-    if statuses <= {DeliveryStatus.DELIVERED.value}:
+    if statuses <= {DeliveryStatus.DELIVERED}:
         return "delivered"
     return "failed"
 
 
-def event_types() -> dict[str, Any]:
-    return {
-        "items": [{"name": e.name, "description": e.description, "example": e.example} for e in CATALOGUE]
-    }
+def event_types() -> WebhookEventTypes:
+    return WebhookEventTypes(
+        items=[WebhookEventType(name=e.name, description=e.description, example=e.example) for e in CATALOGUE]
+    )

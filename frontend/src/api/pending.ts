@@ -1,6 +1,7 @@
-// Routes whose handlers are being built on other branches (issues 7, 8, 9, 10): their shapes exactly as
+// Routes whose handlers are being built on other branches (issues 8, 9, 10): their shapes exactly as
 // the issues write them, until the handlers land and tools/openapi.py generates them into schema.d.ts.
-// Each alias below is then replaced by the generated one (the pages import from here only).
+// Each alias below is then replaced by the generated one, re-exported from ./types (as the webhooks-out
+// shapes already are).
 
 export type DocumentStatus = "UPLOADED" | "PROCESSING" | "READY" | "FAILED";
 
@@ -47,33 +48,6 @@ export interface ChatMessage {
   answer?: string;
   citations?: Citation[];
   createdAt?: string;
-}
-
-export interface WebhookEndpoint {
-  id: string;
-  url: string;
-  eventTypes: string[] | null;
-  enabled: boolean;
-  description?: string | null;
-  rateLimitPerSecond?: number | null;
-  createdAt: string;
-  secret?: string;
-}
-
-export interface Attempt {
-  messageId: string;
-  eventType: string;
-  attempt: number;
-  statusCode?: number | null;
-  error?: string | null;
-  durationMs?: number | null;
-  response?: string | null;
-  at: string;
-}
-
-export interface EventType {
-  name: string;
-  description?: string;
 }
 
 export interface WebhookSource {

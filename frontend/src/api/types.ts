@@ -11,3 +11,17 @@ export type Resolution = Schemas["Resolution"];
 export type AdminUser = Schemas["AdminUser"];
 export type AdminUsersPage = Schemas["AdminUsersPage"];
 export type EnabledUser = Schemas["EnabledUser"];
+
+export type WebhookEndpoint = Schemas["WebhookEndpoint"];
+export type CreatedWebhookEndpoint = Schemas["CreatedWebhookEndpoint"];
+export type WebhookEndpointPage = Schemas["WebhookEndpointPage"];
+export type WebhookSecret = Schemas["WebhookSecret"];
+export type WebhookAttempt = Schemas["WebhookAttempt"];
+export type WebhookAttemptPage = Schemas["WebhookAttemptPage"];
+export type WebhookQueued = Schemas["WebhookQueued"];
+export type WebhookPublished = Schemas["WebhookPublished"];
+export type WebhookMessage = Schemas["WebhookMessage"];
+export type WebhookDelivery = Schemas["WebhookDelivery"];
+export type DeliveryStatus = Schemas["DeliveryStatus"];
+export type WebhookEventType = Schemas["WebhookEventType"];
+export type WebhookEventTypes = Schemas["WebhookEventTypes"];

@@ -1,6 +1,15 @@
 import { useState, type FormEvent } from "react";
 import { del, get, patch, post } from "../../api/client";
-import { asPage, type Attempt, type EventType, type Page, type WebhookEndpoint, type WebhookSource } from "../../api/pending";
+import { asPage, type Page, type WebhookSource } from "../../api/pending";
+import type {
+  CreatedWebhookEndpoint,
+  WebhookAttemptPage,
+  WebhookEndpoint,
+  WebhookEndpointPage,
+  WebhookEventTypes,
+  WebhookQueued,
+  WebhookSecret,
+} from "../../api/types";
 import { isAdmin } from "../../auth/session";
 import { dateTime } from "../../components/format";
 import { Notice } from "../../components/Notice";
@@ -36,14 +45,14 @@ export function parseTypes(text: string): string[] | undefined {
 }
 
 function Attempts({ endpoint }: { endpoint: WebhookEndpoint }) {
-  const attempts = useResource<Page<Attempt>>(`attempts:${endpoint.id}`, (signal) =>
-    get<Page<Attempt> | Attempt[]>(`/webhooks/endpoints/${encodeURIComponent(endpoint.id)}/attempts`, { signal }).then(asPage),
+  const attempts = useResource<WebhookAttemptPage>(`attempts:${endpoint.id}`, (signal) =>
+    get<WebhookAttemptPage>(`/webhooks/endpoints/${encodeURIComponent(endpoint.id)}/attempts`, { signal }),
   );
   const [done, setDone] = useState("");
   const [error, setError] = useState<Error | null>(null);
   async function replay(messageId: string) {
     try {
-      await post(`/webhooks/messages/${encodeURIComponent(messageId)}/replay`, { endpointId: endpoint.id });
+      await post<WebhookQueued>(`/webhooks/messages/${encodeURIComponent(messageId)}/replay`, { endpointId: endpoint.id });
       setDone(`Message ${messageId} will be sent again.`);
     } catch (e) {
       setError(asApiError(e));
@@ -53,7 +62,7 @@ function Attempts({ endpoint }: { endpoint: WebhookEndpoint }) {
     event.preventDefault();
     const since = new FormData(event.currentTarget).get("since");
     try {
-      await post(`/webhooks/endpoints/${encodeURIComponent(endpoint.id)}/recover`, { since: new Date(String(since)).toISOString() });
+      await post<WebhookQueued>(`/webhooks/endpoints/${encodeURIComponent(endpoint.id)}/recover`, { since: new Date(String(since)).toISOString() });
       setDone("Every failed delivery since then will be sent again.");
     } catch (e) {
       setError(asApiError(e));
@@ -105,7 +114,7 @@ function EndpointCard({ endpoint, onChanged, onError }: { endpoint: WebhookEndpo
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [open, setOpen] = useState(false);
-  const run = async (action: () => Promise<unknown>, secretOf?: (r: unknown) => string | undefined) => {
+  const run = async <T,>(action: () => Promise<T>, secretOf?: (r: T) => string) => {
     try {
       const result = await action();
       onChanged(secretOf?.(result));
@@ -130,7 +139,7 @@ function EndpointCard({ endpoint, onChanged, onError }: { endpoint: WebhookEndpo
           onSubmit={(e) => {
             e.preventDefault();
             const types = parseTypes(String(new FormData(e.currentTarget).get("types")));
-            void run(() => patch(path, { eventTypes: types ?? null })).then(() => setEditing(false));
+            void run(() => patch<WebhookEndpoint>(path, { eventTypes: types ?? null })).then(() => setEditing(false));
           }}
         >
           <label htmlFor={`types-${endpoint.id}`}>Event types (empty: all)</label>
@@ -145,10 +154,10 @@ function EndpointCard({ endpoint, onChanged, onError }: { endpoint: WebhookEndpo
         <button type="button" onClick={() => setEditing(true)}>
           Edit event types
         </button>
-        <button type="button" onClick={() => void run(() => patch(path, { enabled: !endpoint.enabled }))}>
+        <button type="button" onClick={() => void run(() => patch<WebhookEndpoint>(path, { enabled: !endpoint.enabled }))}>
           {endpoint.enabled ? "Disable" : "Enable"}
         </button>
-        <button type="button" onClick={() => void run(() => post<{ secret: string }>(`${path}/secret/rotate`, {}), (r) => (r as { secret: string }).secret)}>
+        <button type="button" onClick={() => void run(() => post<WebhookSecret>(`${path}/secret/rotate`, {}), (r) => r.secret)}>
           Rotate secret
         </button>
         <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>
@@ -207,8 +216,8 @@ function Sources() {
 }
 
 export default function WebhooksPage() {
-  const endpoints = useResource<Page<WebhookEndpoint>>("endpoints", (signal) => get<Page<WebhookEndpoint> | WebhookEndpoint[]>("/webhooks/endpoints", { signal }).then(asPage));
-  const types = useResource<Page<EventType>>("event-types", (signal) => get<Page<EventType> | EventType[]>("/webhooks/event-types", { signal }).then(asPage));
+  const endpoints = useResource<WebhookEndpointPage>("endpoints", (signal) => get<WebhookEndpointPage>("/webhooks/endpoints", { signal }));
+  const types = useResource<WebhookEventTypes>("event-types", (signal) => get<WebhookEventTypes>("/webhooks/event-types", { signal }));
   const [secret, setSecret] = useState("");
   const [error, setError] = useState<Error | null>(null);
 
@@ -218,12 +227,12 @@ export default function WebhooksPage() {
     const target = event.currentTarget;
     setError(null);
     try {
-      const created = await post<WebhookEndpoint>("/webhooks/endpoints", {
+      const created = await post<CreatedWebhookEndpoint>("/webhooks/endpoints", {
         url: String(form.get("url")).trim(),
         eventTypes: parseTypes(String(form.get("types") ?? "")),
         description: String(form.get("description") ?? "").trim() || undefined,
       });
-      setSecret(created.secret ?? "");
+      setSecret(created.secret);
       target.reset();
       await endpoints.reload();
     } catch (e) {
