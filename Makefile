@@ -9,7 +9,7 @@ VENV := .venv
 CHECKOV_VENV := .venv-checkov
 BIN := $(abspath $(VENV)/bin)
 export PATH := $(BIN):$(PATH)
-export PYTHONPATH := $(abspath local):$(abspath layers/shared)
+export PYTHONPATH := $(abspath local):$(abspath layers/shared):$(abspath layers/offline_models)
 # botocore >= 1.36 builds account-based DynamoDB endpoints that moto's in-process mock does not route.
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 BUILD := .build
@@ -76,7 +76,7 @@ translate: install
 lint: install translate
 	ruff check .
 	ruff format --check .
-	mypy layers/shared/stratus_shared local/stratus_local
+	mypy layers/shared/stratus_shared layers/offline_models/stratus_offline_models local/stratus_local
 	@for d in $(FUNCTION_DIRS); do echo "mypy $$d"; MYPYPATH=layers/shared:$$d mypy $$d || exit 1; done
 	cfn-lint -a tools/cfn_rules -- template.yaml
 	cfn-lint -a tools/cfn_rules -- $(BUILD)/template.translated.json

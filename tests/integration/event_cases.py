@@ -40,6 +40,8 @@ ALL_CAPABILITIES: dict[str, str] = {
     "EnableWebApp": "true",
     "EnableWebhooks": "true",
     "WebhookOperatorTenantId": "stratus-operators",
+    "EnableDocumentChat": "true",
+    "DocumentChatMode": "offline",
 }
 
 # (function folder, case name) -> EventCase
@@ -61,3 +63,7 @@ CASES.update(_WEBAPP_CASES)
 from tests.integration.webhooks.event_cases import CASES as _WEBHOOK_CASES  # noqa: E402
 
 CASES.update(_WEBHOOK_CASES)
+
+from tests.integration.documents.event_cases import CASES as _DOCUMENT_CASES  # noqa: E402
+
+CASES.update(_DOCUMENT_CASES)
