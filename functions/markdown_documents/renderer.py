@@ -49,6 +49,14 @@ INDENT_MM = 7.0
 MAX_INDENT_LEVELS = 8  # deeper nesting keeps this indentation, so text never runs out of width
 MAX_DATA_IMAGE_BYTES = 2 * 1024 * 1024
 MAX_TABLE_COLUMNS = 12
+MAX_TABLE_CELL_CHARACTERS = 1200  # a longer cell could not fit one page: the table becomes rows of text
+# Control characters have no glyph: tabs become spaces, the rest (NUL, BEL, bidi overrides...) are dropped.
+_BIDI_CONTROLS = [0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]
+_CONTROL: dict[int, str | None] = dict.fromkeys(
+    [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_BIDI_CONTROLS]
+)
+_CONTROL[0x09] = "    "
+_CONTROL[0x0A] = "\n"
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 _DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|jpg|gif);base64,([A-Za-z0-9+/=\s]+)$", re.IGNORECASE)
 PT_TO_MM = 25.4 / 72
@@ -242,7 +250,7 @@ class _Writer:
         self.gap(2.0)
         self.font(_Style(mono=True), CODE_SIZE)
         self.pdf.set_fill_color(242, 242, 242)
-        text = content.rstrip("\n").expandtabs(4) or " "
+        text = clean(content.rstrip("\n").expandtabs(4)) or " "
         self.pdf.multi_cell(
             0,
             self.line_height(CODE_SIZE),
@@ -276,7 +284,10 @@ class _Writer:
         width = max(len(row) for row in rows)
         rows = [row + [""] * (width - len(row)) for row in rows]
         self.gap(2.5)
-        if width <= MAX_TABLE_COLUMNS and self._grid(rows, header):
+        fits = width <= MAX_TABLE_COLUMNS and all(
+            len(c) <= MAX_TABLE_CELL_CHARACTERS for r in rows for c in r
+        )
+        if fits and self._grid(rows, header):
             return
         # Too many columns for the page: each row as one line of text, cells in order.
         for row in rows:
@@ -304,8 +315,8 @@ class _Writer:
                 for cells in rows:
                     row = grid.row()
                     for cell in cells:
-                        row.cell(cell)
-        except FPDFException:
+                        row.cell(clean(cell))
+        except (FPDFException, ValueError):
             # 12 columns always fit a character each; this is the guard for what fpdf2 still refuses.
             self.pdf.page = start_page
             self.pdf.set_y(start_y)
@@ -347,6 +358,7 @@ class _Writer:
             self.text(node.content, style)
 
     def text(self, text: str, style: _Style) -> None:
+        text = clean(text)
         if not text:
             return
         self.font(style)
@@ -383,6 +395,11 @@ def _data_image(source: str) -> bytes | None:
         return base64.b64decode(re.sub(r"\s+", "", match.group(2)), validate=True)
     except (binascii.Error, ValueError):
         return None
+
+
+def clean(text: str) -> str:
+    """`text` without the control characters no font draws (tabs as spaces)."""
+    return text.translate(_CONTROL)
 
 
 def plain_text(node: SyntaxTreeNode) -> str:

@@ -42,6 +42,7 @@ ALL_CAPABILITIES: dict[str, str] = {
     "WebhookOperatorTenantId": "stratus-operators",
     "EnableDocumentChat": "true",
     "DocumentChatMode": "offline",
+    "EnableMarkdownDocuments": "true",
 }
 
 # (function folder, case name) -> EventCase
@@ -67,3 +68,7 @@ CASES.update(_WEBHOOK_CASES)
 from tests.integration.documents.event_cases import CASES as _DOCUMENT_CASES  # noqa: E402
 
 CASES.update(_DOCUMENT_CASES)
+
+from tests.integration.markdown_documents.event_cases import CASES as _MARKDOWN_CASES  # noqa: E402
+
+CASES.update(_MARKDOWN_CASES)

@@ -14,7 +14,10 @@ from typing import Any, ClassVar
 
 import pypdfium2 as pdfium
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from stratus_shared import pdf_text as pdf_text_module
 from tests.unit.markdown_documents.conftest import FUNCTION_DIR, renderer_module
 
 MIXED = """# Travel notes from Zürich
@@ -52,12 +55,8 @@ Safe travels, Ωmega readers.
 
 
 def pdf_text(content: bytes) -> list[str]:
-    """Each page's text, as the ingestion's extractor (pypdfium2) reads it."""
-    document = pdfium.PdfDocument(content)
-    try:
-        return [document[index].get_textpage().get_text_range() for index in range(len(document))]
-    finally:
-        document.close()
+    """Each page's text, read by the ingestion's own extractor (stratus_shared.pdf_text, pypdfium2)."""
+    return [text for _page, text in pdf_text_module.page_texts(content)]
 
 
 def render(markdown: str, title: str = "Travel notes", author: str = "Zoë Example") -> Any:
@@ -276,3 +275,31 @@ def test_bundled_fonts_are_the_vendored_debian_files() -> None:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert f"| {path.name} |" in readme
         assert digest in readme, path.name
+
+
+def test_a_table_cell_taller_than_a_page_becomes_text_rather_than_an_error() -> None:
+    long_cell = "word " * 2000
+    pages = pdf_text(render(f"| note | id |\n|---|---|\n| {long_cell} | 7 |\n").content)
+    text = "\n".join(pages)
+    assert len(pages) > 1
+    assert in_order(text, ["note", "id", "word word", "7"]) == []
+
+
+def test_control_characters_are_dropped_and_tabs_become_spaces() -> None:
+    text = pdf_text(render("alpha\tbeta\x07gamma \u202eomega").content)[0]
+    assert "alpha" in text
+    assert "betagamma" in text
+    assert "omega" in text
+    assert "\x07" not in text
+    assert "\u202e" not in text
+
+
+MARKDOWN_ALPHABET = "#*_-`>|[]()!\n \t1.abcé€ΩЖ<>&\\~=+:/"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=MARKDOWN_ALPHABET, max_size=300))
+def test_any_markdown_renders_to_a_readable_pdf(markdown: str) -> None:
+    rendered = render(markdown)
+    assert rendered.pages >= 1
+    assert len(pdf_text(rendered.content)) == rendered.pages
