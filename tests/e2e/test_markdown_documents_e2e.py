@@ -27,13 +27,8 @@ pytestmark = local_only("it drains the local cloud's S3 notifications and queues
 
 # The local cloud answers offline (make local does too): no model service is called.
 PARAMETERS = {"AllowSelfSignUp": "true", "DocumentChatMode": "offline"}
-ROUTES = (
-    "/documents/markdown",
-    "/documents",
-    "/documents/{documentId}",
-    "/conversations",
-    "/conversations/{conversationId}/messages",
-)
+DOCUMENT_ROUTES = ("/documents/markdown", "/documents", "/documents/{documentId}")
+CHAT_ROUTES = ("/conversations", "/conversations/{conversationId}/messages")
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +43,10 @@ def served(local_cloud: LocalCloud) -> Iterator[LocalApi]:
         yield api
 
 
-def needs_routes(api: LocalApi) -> None:
-    """Skip, naming them, while the template lacks the routes this flow uses (their branches have not
-    landed); every route here is on main once issue 9 is merged."""
+def needs_routes(api: LocalApi, *paths: str) -> None:
+    """Skip, naming them, while the template lacks routes a flow uses (their branch has not landed)."""
     present = {route.path for route in api.routes.api.routes}
-    missing = [path for path in ROUTES if path not in present]
+    missing = [path for path in paths if path not in present]
     if missing:
         pytest.skip(f"the API has no {', '.join(missing)} yet (its backend branch has not landed)")
 
@@ -106,8 +100,14 @@ def _user(cloud: LocalCloud, api: LocalApi) -> User:
 
 @pytest.fixture
 def owner(local_cloud: LocalCloud, served: LocalApi) -> User:
-    needs_routes(served)
+    needs_routes(served, *DOCUMENT_ROUTES)
     return _user(local_cloud, served)
+
+
+@pytest.fixture
+def chatting_owner(owner: User, served: LocalApi) -> User:
+    needs_routes(served, *CHAT_ROUTES)
+    return owner
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def _long_document() -> str:
     return "# Long handbook\n\n" + "\n\n".join(pages)
 
 
-def test_a_markdown_document_becomes_ready_and_a_question_cites_page_1(
+def test_a_markdown_document_becomes_ready_and_only_its_owner_sees_it(
     owner: User, stranger: User, local_cloud: LocalCloud
 ) -> None:
     # Given a user who saves markdown
@@ -151,40 +151,47 @@ def test_a_markdown_document_becomes_ready_and_a_question_cites_page_1(
     # When the S3 notification, ingestion and indexing have run
     local_cloud.drain()
 
-    # Then it is READY, listed as a markdown document with a download link
+    # Then it is READY, listed as a markdown document with a download link to the rendered PDF
     document = owner.document(document_id)
     assert document["status"] == "READY", document
     assert document["source"] == "markdown"
     assert document["name"] == "Office handbook"
     assert document["pages"] == 1
-    assert document["downloadUrl"]
+    with urllib.request.urlopen(document["downloadUrl"], timeout=30) as response:  # noqa: S310 - moto
+        assert response.read().startswith(b"%PDF-")
     status, listed = owner.call("GET", "/documents")
     assert status == 200
     assert document_id in {d["documentId"] for d in _items(listed)}
 
-    # And a question about its content is answered from page 1
-    answer = owner.ask(document_id, "How long do refunds for cancelled trips take?")
-    assert {(c["documentId"], c["page"]) for c in answer["citations"]} >= {(document_id, 1)}
-    assert "fourteen days" in answer["answer"] + " ".join(c["snippet"] for c in answer["citations"])
-
     # And another user can neither list nor read it
     status, theirs = stranger.call("GET", "/documents")
     assert status == 200
-    assert document_id not in {
-        d["documentId"] for d in (theirs["items"] if isinstance(theirs, dict) else theirs)
-    }
+    assert document_id not in {d["documentId"] for d in _items(theirs)}
     assert stranger.call("GET", f"/documents/{document_id}")[0] == 404
 
 
-def test_a_longer_document_is_cited_at_the_page_the_answer_is_on(
-    owner: User, local_cloud: LocalCloud
+def test_a_question_about_a_markdown_document_cites_page_1(
+    chatting_owner: User, local_cloud: LocalCloud
 ) -> None:
-    document_id = owner.write("Long handbook", _long_document())
+    document_id = chatting_owner.write("Office handbook", SHORT)
     local_cloud.drain()
-    document = owner.document(document_id)
+    assert chatting_owner.document(document_id)["status"] == "READY"
+
+    answer = chatting_owner.ask(document_id, "How long do refunds for cancelled trips take?")
+
+    assert {(c["documentId"], c["page"]) for c in answer["citations"]} >= {(document_id, 1)}
+    assert "fourteen days" in answer["answer"] + " ".join(c["snippet"] for c in answer["citations"])
+
+
+def test_a_longer_document_is_cited_at_the_page_the_answer_is_on(
+    chatting_owner: User, local_cloud: LocalCloud
+) -> None:
+    document_id = chatting_owner.write("Long handbook", _long_document())
+    local_cloud.drain()
+    document = chatting_owner.document(document_id)
     assert document["status"] == "READY", document
     assert document["pages"] >= 3
-    answer = owner.ask(document_id, "Where is the emergency assembly point?")
+    answer = chatting_owner.ask(document_id, "Where is the emergency assembly point?")
     cited = [c for c in answer["citations"] if c["documentId"] == document_id]
     assert cited, answer
     assert cited[0]["page"] == document["pages"]
