@@ -55,6 +55,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /documents */
+        get: operations["list_documents_documents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/markdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /documents/markdown */
+        post: operations["create_markdown_documents_markdown_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /documents/uploads */
+        post: operations["create_upload_documents_uploads_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{documentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /documents/{documentId} */
+        get: operations["get_document_documents__documentId__get"];
+        put?: never;
+        post?: never;
+        /** DELETE /documents/{documentId} */
+        delete: operations["delete_document_documents__documentId__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/endpoints": {
         parameters: {
             query?: never;
@@ -291,6 +360,67 @@ export interface components {
             /** Ratelimitpersecond */
             rateLimitPerSecond?: number | null;
         };
+        /**
+         * CreateMarkdownDocument
+         * @description `{title, markdown}`: the title names the document and the PDF; the markdown is its body.
+         */
+        CreateMarkdownDocument: {
+            /** Title */
+            title: string;
+            /** Markdown */
+            markdown: string;
+        };
+        /** CreateUpload */
+        CreateUpload: {
+            /**
+             * Filename
+             * @description The PDF's file name, shown in the list.
+             */
+            fileName: string;
+            /**
+             * Sizebytes
+             * @description The file's size; over MaxUploadMegabytes is refused at once.
+             */
+            sizeBytes: number;
+        };
+        /** DocumentItem */
+        DocumentItem: {
+            /** Documentid */
+            documentId: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "UPLOADED" | "PROCESSING" | "READY" | "FAILED";
+            /** Failurereason */
+            failureReason?: string | null;
+            /** Pages */
+            pages?: number | null;
+            /** Imageonlypages */
+            imageOnlyPages?: number | null;
+            /** Sizebytes */
+            sizeBytes?: number | null;
+            /** Title */
+            title?: string | null;
+            /**
+             * Source
+             * @default upload
+             */
+            source: string;
+            /** Createdat */
+            createdAt: string;
+            /** Updatedat */
+            updatedAt?: string | null;
+            /** Downloadurl */
+            downloadUrl?: string | null;
+        };
+        /** DocumentList */
+        DocumentList: {
+            /** Items */
+            items: components["schemas"]["DocumentItem"][];
+        };
         /** EnabledUser */
         EnabledUser: {
             /** Username */
@@ -304,6 +434,11 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** MarkdownDocumentCreated */
+        MarkdownDocumentCreated: {
+            /** Documentid */
+            documentId: string;
         };
         /** Point */
         Point: {
@@ -379,6 +514,21 @@ export interface components {
             enabled?: boolean | null;
             /** Ratelimitpersecond */
             rateLimitPerSecond?: number | null;
+        };
+        /** UploadCreated */
+        UploadCreated: {
+            /** Documentid */
+            documentId: string;
+            upload: components["schemas"]["UploadForm"];
+        };
+        /** UploadForm */
+        UploadForm: {
+            /** Url */
+            url: string;
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
         };
         /** ValidationError */
         ValidationError: {
@@ -479,6 +629,172 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CountersResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_documents_documents_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_markdown_documents_markdown_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMarkdownDocument"];
+            };
+        };
+        responses: {
+            /** @description The document exists (UPLOADED); it becomes READY like an upload */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkdownDocumentCreated"];
+                };
+            };
+            /** @description A missing or invalid field, or markdown over MaxMarkdownKilobytes */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_upload_documents_uploads_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUpload"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_document_documents__documentId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                documentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentItem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_document_documents__documentId__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                documentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description Validation Error */
