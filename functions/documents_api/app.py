@@ -55,8 +55,7 @@ def get_document(documentId: str) -> DocumentItem:
 
 @app.delete("/documents/<documentId>")
 def delete_document(documentId: str) -> Response[Any]:
-    settings()
-    logic.delete_document(caller(app).sub, documentId)
+    logic.delete_document(settings(), caller(app).sub, documentId)
     return Response(status_code=204, body="")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from models import ApiSettings, CreateUpload, DocumentNotFoundError, InvalidRequestError
@@ -73,7 +74,17 @@ def get_document(settings: ApiSettings, owner_id: str, document_id: str) -> dict
     return body
 
 
-def delete_document(owner_id: str, document_id: str) -> None:
+def _forget_conversations(settings: ApiSettings, owner_id: str, document_id: str) -> None:
+    """Conversations that cite only this document go with it (when conversations are deployed)."""
+    if not settings.conversations_table:
+        return
+    conversations = importlib.import_module("stratus_shared.conversations")
+    store = conversations.ConversationStore(settings.conversations_table)
+    store.delete_conversations_citing_only(owner_id, document_id)
+
+
+def delete_document(settings: ApiSettings, owner_id: str, document_id: str) -> None:
     _owned(owner_id, document_id)
+    _forget_conversations(settings, owner_id, document_id)
     documents.delete_document(owner_id, document_id)
     logger.info("document deleted", document_id=document_id)

@@ -17,6 +17,9 @@ class ApiSettings(Settings):
     max_upload_megabytes: int = Field(default=100, alias="MAX_UPLOAD_MEGABYTES", ge=1, le=5120)
     upload_expires_seconds: int = Field(default=900, alias="UPLOAD_EXPIRES_SECONDS", ge=60, le=3600)
     download_expires_seconds: int = Field(default=300, alias="DOWNLOAD_EXPIRES_SECONDS", ge=10, le=3600)
+    # Set by the conversations section (documents-chat): deleting a document deletes the conversations
+    # that cite only it, through stratus_shared.conversations.
+    conversations_table: str = Field(default="", alias="CONVERSATIONS_TABLE")
 
     @property
     def max_upload_bytes(self) -> int:

@@ -251,8 +251,9 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-# Parameters `make local` sets unless given: the local cloud's webhook receivers listen on loopback.
-LOCAL_PARAMETERS = {"WebhookAllowLoopbackTargets": "true"}
+# Parameters `make local` sets unless given: the local cloud's webhook receivers listen on loopback, and
+# document chat runs with no model service (the offline embedder and extractive answers).
+LOCAL_PARAMETERS = {"WebhookAllowLoopbackTargets": "true", "DocumentChatMode": "offline"}
 
 
 def _local_defaults(args: argparse.Namespace) -> None:

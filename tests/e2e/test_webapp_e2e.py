@@ -270,9 +270,22 @@ def test_an_upload_shows_progress_and_reaches_ready(stack: WebStack, page: Any, 
     path = tmp_path / "guide.pdf"
     pdf.output(str(path))
     sign_in(page, stack, "/documents")
+    # Hold the browser's POST to the bucket until the progress has been seen (a 3-page file is sent in
+    # less time than a poll takes), then let it through to the local S3.
+    bucket = stack.running.cloud.stack.outputs["DocumentsBucketName"]
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    page.route(lambda url: f"/{bucket}" in url, hold)
     page.get_by_label("PDF to upload").set_input_files(str(path))
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     page.get_by_label("Uploading guide.pdf").wait_for()
+    page.wait_for_timeout(100)
+    [upload] = held
+    upload.continue_()
+    page.get_by_label("Uploading guide.pdf").wait_for(state="detached")
     stack.running.cloud.drain()
     page.locator("li.card", has_text="guide.pdf").get_by_test_id("status").filter(has_text="READY").wait_for(
         timeout=60_000

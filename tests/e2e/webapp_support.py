@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from stratus_local.cli import Running, _started
+from stratus_local.cli import Running, _local_defaults, _started
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "frontend" / "dist"
@@ -105,6 +105,7 @@ class WebStack:
 @contextmanager
 def web_stack() -> Iterator[WebStack]:
     args = argparse.Namespace(template=str(ROOT / "template.yaml"), parameter_overrides=[])
+    _local_defaults(args)  # the parameters `make local` runs with (document chat offline, ...)
     with _started(args, moto_port=0, api_port=0, background=True, web_port=0) as running:
         assert running.web is not None, running.web_missing
         yield WebStack(running)

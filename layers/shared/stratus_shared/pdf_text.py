@@ -68,7 +68,7 @@ def _rejection(data: bytes, code: int | None) -> PdfRejectedError:
     if code in {_ERR_PASSWORD, _ERR_SECURITY} and b"/Encrypt" in data:
         return PdfRejectedError(FailureReason.ENCRYPTED, "the PDF is password-protected")
     empty_tree = _EMPTY_PAGE_TREE.search(data) is not None and _PAGE_OBJECT.search(data) is None
-    if code == _ERR_SUCCESS or (code in {_ERR_PASSWORD, _ERR_SECURITY} and empty_tree):
+    if code == _ERR_SUCCESS or empty_tree:
         return PdfRejectedError(FailureReason.NO_PAGES, "the PDF has no pages")
     return PdfRejectedError(FailureReason.INVALID_PDF, "the PDF is damaged or not a PDF")
 

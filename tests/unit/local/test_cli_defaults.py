@@ -1,4 +1,5 @@
-"""`make local` (`stratus_local up`) lets webhook endpoints point at loopback receivers unless told not to."""
+"""`make local` (`stratus_local up`) lets webhook endpoints point at loopback receivers and runs document
+chat offline, unless told otherwise."""
 
 from __future__ import annotations
 
@@ -19,15 +20,19 @@ def test_up_allows_loopback_webhook_targets_by_default() -> None:
 
     _local_defaults(args)
 
-    assert args.parameter_overrides == ["LogLevel=DEBUG", "WebhookAllowLoopbackTargets=true"]
+    assert args.parameter_overrides == [
+        "LogLevel=DEBUG",
+        "WebhookAllowLoopbackTargets=true",
+        "DocumentChatMode=offline",
+    ]
 
 
 def test_an_explicit_value_is_kept() -> None:
-    args = _args(ROOT / "template.yaml", "WebhookAllowLoopbackTargets=false")
+    args = _args(ROOT / "template.yaml", "WebhookAllowLoopbackTargets=false", "DocumentChatMode=bedrock")
 
     _local_defaults(args)
 
-    assert args.parameter_overrides == ["WebhookAllowLoopbackTargets=false"]
+    assert args.parameter_overrides == ["WebhookAllowLoopbackTargets=false", "DocumentChatMode=bedrock"]
 
 
 def test_a_template_without_the_parameter_gets_nothing(tmp_path: Path) -> None:
