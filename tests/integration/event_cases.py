@@ -16,7 +16,6 @@ from tests.support.harness import StackHarness
 Prepare = Callable[[StackHarness, Any], Any]
 Check = Callable[[StackHarness, Any, "Outcome"], None]
 
-
 @dataclass
 class Outcome:
     """What the invoke returned, or the error the function let out."""
@@ -24,12 +23,10 @@ class Outcome:
     result: Any = None
     error: BaseException | None = None
 
-
 @dataclass(frozen=True)
 class EventCase:
     check: Check
     prepare: Prepare | None = None
-
 
 # Parameters that switch every capability on, so every function in the template is deployed.
 ALL_CAPABILITIES: dict[str, str] = {
@@ -68,6 +65,10 @@ CASES.update(_WEBHOOK_CASES)
 from tests.integration.documents.event_cases import CASES as _DOCUMENT_CASES  # noqa: E402
 
 CASES.update(_DOCUMENT_CASES)
+
+from tests.integration.documents_chat.event_cases import CASES as _CHAT_CASES  # noqa: E402
+
+CASES.update(_CHAT_CASES)
 
 from tests.integration.markdown_documents.event_cases import CASES as _MARKDOWN_CASES  # noqa: E402
 

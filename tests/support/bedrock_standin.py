@@ -103,6 +103,7 @@ class BedrockStandIn:
     _replies: deque[str] = field(default_factory=deque)
     _failures: deque[str] = field(default_factory=deque)
     failing: str | None = None
+    failing_operation: str | None = None
 
     # ---- scripting ------------------------------------------------------------------------------
     def reply(self, *texts: str) -> None:
@@ -115,11 +116,21 @@ class BedrockStandIn:
             raise ValueError(f"unknown Bedrock error {error!r}; one of {sorted(ERRORS)} or {READ_TIMEOUT}")
         self._failures.extend([error] * times)
 
-    def fail_always(self, error: str | None) -> None:
-        """Every call fails with `error` until called with None."""
+    def fail_always(self, error: str | None, operation: str | None = None) -> None:
+        """Every call (of `operation` only, "Converse" or "InvokeModel", when given) fails with `error`
+        until called with None."""
         if error is not None and error not in ERRORS and error != READ_TIMEOUT:
             raise ValueError(f"unknown Bedrock error {error!r}; one of {sorted(ERRORS)} or {READ_TIMEOUT}")
         self.failing = error
+        self.failing_operation = operation
+
+    def reset(self) -> None:
+        """Forget scripted replies, failures and the responder (the recorded requests stay)."""
+        self._replies.clear()
+        self._failures.clear()
+        self.failing = None
+        self.failing_operation = None
+        self.responder = None
 
     # ---- what was asked -------------------------------------------------------------------------
     @property
@@ -147,7 +158,8 @@ class BedrockStandIn:
                 headers={k: str(v) for k, v in request.headers.items()},
             )
         )
-        error = self._failures.popleft() if self._failures else self.failing
+        always = self.failing if self.failing_operation in (None, operation) else None
+        error = self._failures.popleft() if self._failures else always
         if error == READ_TIMEOUT:
             raise ReadTimeoutError(endpoint_url=url)
         if error is not None:

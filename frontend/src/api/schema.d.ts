@@ -38,6 +38,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /conversations */
+        get: operations["list_conversations_conversations_get"];
+        put?: never;
+        /** POST /conversations */
+        post: operations["create_conversation_conversations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{conversationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** DELETE /conversations/{conversationId} */
+        delete: operations["delete_conversation_conversations__conversationId__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{conversationId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /conversations/{conversationId}/messages */
+        get: operations["list_messages_conversations__conversationId__messages_get"];
+        put?: never;
+        /** POST /conversations/{conversationId}/messages */
+        post: operations["ask_conversations__conversationId__messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/counters": {
         parameters: {
             query?: never;
@@ -66,23 +119,6 @@ export interface paths {
         get: operations["list_documents_documents_get"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/documents/markdown": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** POST /documents/markdown */
-        post: operations["create_markdown_documents_markdown_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -334,6 +370,85 @@ export interface components {
              */
             remediation: boolean;
         };
+        /**
+         * Answer
+         * @description `POST /conversations/{conversationId}/messages`: the answer, its checked citations, and how it
+         *     was made (`bedrock`: the chat model; `extractive`: quoted passages, offline mode).
+         */
+        Answer: {
+            /** Answer */
+            answer: string;
+            /** Citations */
+            citations: components["schemas"]["Citation"][];
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "bedrock" | "extractive";
+        };
+        /** AskQuestion */
+        AskQuestion: {
+            /** Question */
+            question: string;
+        };
+        /** Citation */
+        Citation: {
+            /** Documentid */
+            documentId: string;
+            /** Page */
+            page: number;
+            /** Snippet */
+            snippet: string;
+        };
+        /** ConversationCreated */
+        ConversationCreated: {
+            /** Conversationid */
+            conversationId: string;
+            /** Documentids */
+            documentIds: string[];
+            /** Title */
+            title: string;
+            /** Turns */
+            turns: number;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+        };
+        /** ConversationOut */
+        ConversationOut: {
+            /** Conversationid */
+            conversationId: string;
+            /** Documentids */
+            documentIds: string[];
+            /** Title */
+            title: string;
+            /** Turns */
+            turns: number;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+        };
+        /** ConversationsPage */
+        ConversationsPage: {
+            /** Items */
+            items: components["schemas"]["ConversationOut"][];
+            /** Nexttoken */
+            nextToken?: string | null;
+        };
         /** CountersResponse */
         CountersResponse: {
             resolution: components["schemas"]["Resolution"];
@@ -345,6 +460,11 @@ export interface components {
             to: string;
             /** Series */
             series: components["schemas"]["Series"][];
+        };
+        /** CreateConversation */
+        CreateConversation: {
+            /** Documentids */
+            documentIds: string[];
         };
         /** CreateEndpoint */
         CreateEndpoint: {
@@ -359,16 +479,6 @@ export interface components {
             description: string;
             /** Ratelimitpersecond */
             rateLimitPerSecond?: number | null;
-        };
-        /**
-         * CreateMarkdownDocument
-         * @description `{title, markdown}`: the title names the document and the PDF; the markdown is its body.
-         */
-        CreateMarkdownDocument: {
-            /** Title */
-            title: string;
-            /** Markdown */
-            markdown: string;
         };
         /** CreateUpload */
         CreateUpload: {
@@ -435,10 +545,35 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
-        /** MarkdownDocumentCreated */
-        MarkdownDocumentCreated: {
-            /** Documentid */
-            documentId: string;
+        /** MessageOut */
+        MessageOut: {
+            /** Messageid */
+            messageId: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "assistant";
+            /** Content */
+            content: string;
+            /** Citations */
+            citations?: components["schemas"]["Citation"][];
+            /** Mode */
+            mode?: string | null;
+            /** Standalonequestion */
+            standaloneQuestion?: string | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+        };
+        /** MessagesPage */
+        MessagesPage: {
+            /** Items */
+            items: components["schemas"]["MessageOut"][];
+            /** Nexttoken */
+            nextToken?: string | null;
         };
         /** Point */
         Point: {
@@ -609,6 +744,165 @@ export interface operations {
             };
         };
     };
+    list_conversations_conversations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationsPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_conversation_conversations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConversation"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_conversation_conversations__conversationId__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_messages_conversations__conversationId__messages_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ask_conversations__conversationId__messages_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AskQuestion"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Answer"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_counters_counters_get: {
         parameters: {
             query: {
@@ -658,48 +952,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DocumentList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    create_markdown_documents_markdown_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateMarkdownDocument"];
-            };
-        };
-        responses: {
-            /** @description The document exists (UPLOADED); it becomes READY like an upload */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MarkdownDocumentCreated"];
-                };
-            };
-            /** @description A missing or invalid field, or markdown over MaxMarkdownKilobytes */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
                 };
             };
             /** @description Validation Error */
