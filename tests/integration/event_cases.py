@@ -16,6 +16,7 @@ from tests.support.harness import StackHarness
 Prepare = Callable[[StackHarness, Any], Any]
 Check = Callable[[StackHarness, Any, "Outcome"], None]
 
+
 @dataclass
 class Outcome:
     """What the invoke returned, or the error the function let out."""
@@ -23,10 +24,12 @@ class Outcome:
     result: Any = None
     error: BaseException | None = None
 
+
 @dataclass(frozen=True)
 class EventCase:
     check: Check
     prepare: Prepare | None = None
+
 
 # Parameters that switch every capability on, so every function in the template is deployed.
 ALL_CAPABILITIES: dict[str, str] = {
