@@ -293,6 +293,20 @@ def test_an_upload_shows_progress_and_reaches_ready(stack: WebStack, page: Any, 
     screenshot(page, "documents-ready")
 
 
+def test_save_as_pdf_turns_markdown_into_a_ready_document(stack: WebStack, page: Any) -> None:
+    needs_routes(stack, "/documents/markdown", "/documents")
+    sign_in(page, stack, "/documents/write")
+    page.get_by_label("Title").fill("Browser notes Ωmega")
+    page.get_by_label("Markdown").fill("# Browser notes\n\nΩmega, Привет, 100 €.\n\n- one\n- two\n")
+    page.get_by_role("button", name="Save as PDF").click()
+    page.wait_for_url(stack.url + "/documents")
+    stack.running.cloud.drain()
+    card = page.locator("li.card", has_text="Browser notes Ωmega")
+    card.get_by_test_id("status").filter(has_text="READY").wait_for(timeout=60_000)
+    expect(card).to_contain_text("written here")
+    screenshot(page, "markdown-document-ready")
+
+
 def test_a_chat_answer_shows_citation_chips_with_the_right_page(stack: WebStack, page: Any) -> None:
     needs_routes(stack, "/conversations", "/conversations/{conversationId}/messages")
     sign_in(page, stack, "/chat")

@@ -43,6 +43,7 @@ ALL_CAPABILITIES: dict[str, str] = {
     "WebhookOperatorTenantId": "stratus-operators",
     "EnableDocumentChat": "true",
     "DocumentChatMode": "offline",
+    "EnableMarkdownDocuments": "true",
 }
 
 # (function folder, case name) -> EventCase
@@ -75,3 +76,7 @@ CASES.update(_CHAT_CASES)
 from tests.integration.webhooks_in.event_cases import CASES as _WEBHOOKS_IN_CASES  # noqa: E402
 
 CASES.update(_WEBHOOKS_IN_CASES)
+
+from tests.integration.markdown_documents.event_cases import CASES as _MARKDOWN_CASES  # noqa: E402
+
+CASES.update(_MARKDOWN_CASES)

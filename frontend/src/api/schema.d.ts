@@ -125,6 +125,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/documents/markdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /documents/markdown */
+        post: operations["create_markdown_documents_markdown_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/documents/uploads": {
         parameters: {
             query?: never;
@@ -480,6 +497,16 @@ export interface components {
             /** Ratelimitpersecond */
             rateLimitPerSecond?: number | null;
         };
+        /**
+         * CreateMarkdownDocument
+         * @description `{title, markdown}`: the title names the document and the PDF; the markdown is its body.
+         */
+        CreateMarkdownDocument: {
+            /** Title */
+            title: string;
+            /** Markdown */
+            markdown: string;
+        };
         /** CreateUpload */
         CreateUpload: {
             /**
@@ -544,6 +571,11 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** MarkdownDocumentCreated */
+        MarkdownDocumentCreated: {
+            /** Documentid */
+            documentId: string;
         };
         /** MessageOut */
         MessageOut: {
@@ -952,6 +984,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DocumentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_markdown_documents_markdown_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMarkdownDocument"];
+            };
+        };
+        responses: {
+            /** @description The document exists (UPLOADED); it becomes READY like an upload */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkdownDocumentCreated"];
+                };
+            };
+            /** @description A missing or invalid field, or markdown over MaxMarkdownKilobytes */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description Validation Error */
