@@ -333,6 +333,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /webhooks/sources */
+        get: operations["get_all_webhooks_sources_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/sources/{source}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** PUT /webhooks/sources/{source} */
+        put: operations["put_webhooks_sources__source__put"];
+        post?: never;
+        /** DELETE /webhooks/sources/{source} */
+        delete: operations["delete_webhooks_sources__source__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -520,6 +555,53 @@ export interface components {
              */
             sizeBytes: number;
         };
+        /** CreatedWebhookEndpoint */
+        CreatedWebhookEndpoint: {
+            /** Id */
+            id: string;
+            /** Url */
+            url: string;
+            /**
+             * Eventtypes
+             * @description null: every event type
+             */
+            eventTypes: string[] | null;
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Ratelimitpersecond
+             * @description null: no limit of the endpoint's own
+             */
+            rateLimitPerSecond: number | null;
+            /** Createdat */
+            createdAt: string;
+            /** Updatedat */
+            updatedAt: string;
+            /**
+             * Disabledreason
+             * @description why it was disabled (while disabled)
+             */
+            disabledReason?: string;
+            /** Disabledat */
+            disabledAt?: string;
+            /**
+             * Failingsince
+             * @description start of the failing period that disables it
+             */
+            failingSince?: string;
+            /**
+             * Secret
+             * @description the signing secret (whsec_...): shown only this once
+             */
+            secret: string;
+        };
+        /**
+         * DeliveryStatus
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "retrying" | "delivered" | "exhausted" | "cancelled";
         /** DocumentItem */
         DocumentItem: {
             /** Documentid */
@@ -571,6 +653,50 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * HmacSettings
+         * @description The generic scheme: which header carries the signature and how it is written.
+         */
+        HmacSettings: {
+            /**
+             * Header
+             * @description Header with the signature, e.g. X-Signature
+             */
+            header: string;
+            /**
+             * Algorithm
+             * @default sha256
+             * @enum {string}
+             */
+            algorithm: "sha256" | "sha512";
+            /**
+             * Encoding
+             * @default hex
+             * @enum {string}
+             */
+            encoding: "hex" | "base64";
+            /**
+             * Prefix
+             * @description Text before the signature, e.g. sha256=
+             * @default
+             */
+            prefix: string;
+            /**
+             * Timestampheader
+             * @description Header with a Unix timestamp; then `<timestamp>.<body>` is signed
+             */
+            timestampHeader?: string | null;
+            /**
+             * Idheader
+             * @description Header with the sender's delivery id
+             */
+            idHeader?: string | null;
+            /**
+             * Eventtypeheader
+             * @description Header naming the event type
+             */
+            eventTypeHeader?: string | null;
         };
         /** MarkdownDocumentCreated */
         MarkdownDocumentCreated: {
@@ -627,6 +753,34 @@ export interface components {
             /** Subject */
             subject?: string | null;
         };
+        /**
+         * PutSource
+         * @description `secret` (one) or `secrets` (up to five live at once, for rotation); never returned.
+         */
+        PutSource: {
+            /**
+             * Scheme
+             * @enum {string}
+             */
+            scheme: "standard-webhooks" | "stripe" | "github" | "slack" | "shopify" | "hmac";
+            /** Secret */
+            secret?: string | null;
+            /** Secrets */
+            secrets?: string[] | null;
+            /**
+             * Toleranceseconds
+             * @default 300
+             */
+            toleranceSeconds: number;
+            /** Eventtypepath */
+            eventTypePath?: string | null;
+            /**
+             * Targets
+             * @default []
+             */
+            targets: string[];
+            hmac?: components["schemas"]["HmacSettings"] | null;
+        };
         /** Recover */
         Recover: {
             /**
@@ -669,6 +823,11 @@ export interface components {
             /** Points */
             points: components["schemas"]["Point"][];
         };
+        /** SourcesPage */
+        SourcesPage: {
+            /** Items */
+            items: components["schemas"]["WebhookSource"][];
+        };
         /** UpdateEndpoint */
         UpdateEndpoint: {
             /** Url */
@@ -703,6 +862,216 @@ export interface components {
             loc: (string | number)[];
             /** Error Type */
             type: string;
+        };
+        /** WebhookAttempt */
+        WebhookAttempt: {
+            /** Messageid */
+            messageId: string;
+            /** Eventtype */
+            eventType: string | null;
+            /** Attempt */
+            attempt: number;
+            /** Round */
+            round: number;
+            /**
+             * Trigger
+             * @enum {string}
+             */
+            trigger: "initial" | "retry" | "replay" | "recover";
+            /** Durationms */
+            durationMs: number;
+            /**
+             * Response
+             * @description the start of the endpoint's answer
+             */
+            response: string;
+            /** At */
+            at: string;
+            /**
+             * Statuscode
+             * @description the endpoint's HTTP status (when it answered)
+             */
+            statusCode?: number;
+            /** Error */
+            error?: string;
+        };
+        /** WebhookAttemptPage */
+        WebhookAttemptPage: {
+            /** Items */
+            items: components["schemas"]["WebhookAttempt"][];
+            /**
+             * Nexttoken
+             * @description there is more: pass it back as nextToken
+             */
+            nextToken?: string;
+        };
+        /** WebhookDelivery */
+        WebhookDelivery: {
+            /** Endpointid */
+            endpointId: string;
+            status: components["schemas"]["DeliveryStatus"];
+            /** Attempts */
+            attempts: number;
+            /** Round */
+            round?: number;
+            /** Lastattemptat */
+            lastAttemptAt?: string;
+            /** Statuscode */
+            statusCode?: number;
+            /** Error */
+            error?: string;
+            /** Nextattemptat */
+            nextAttemptAt?: string;
+            /** Deliveredat */
+            deliveredAt?: string;
+        };
+        /** WebhookEndpoint */
+        WebhookEndpoint: {
+            /** Id */
+            id: string;
+            /** Url */
+            url: string;
+            /**
+             * Eventtypes
+             * @description null: every event type
+             */
+            eventTypes: string[] | null;
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Ratelimitpersecond
+             * @description null: no limit of the endpoint's own
+             */
+            rateLimitPerSecond: number | null;
+            /** Createdat */
+            createdAt: string;
+            /** Updatedat */
+            updatedAt: string;
+            /**
+             * Disabledreason
+             * @description why it was disabled (while disabled)
+             */
+            disabledReason?: string;
+            /** Disabledat */
+            disabledAt?: string;
+            /**
+             * Failingsince
+             * @description start of the failing period that disables it
+             */
+            failingSince?: string;
+        };
+        /** WebhookEndpointPage */
+        WebhookEndpointPage: {
+            /** Items */
+            items: components["schemas"]["WebhookEndpoint"][];
+            /**
+             * Nexttoken
+             * @description there is more: pass it back as nextToken
+             */
+            nextToken?: string;
+        };
+        /** WebhookEventType */
+        WebhookEventType: {
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Example */
+            example: {
+                [key: string]: unknown;
+            };
+        };
+        /** WebhookEventTypes */
+        WebhookEventTypes: {
+            /** Items */
+            items: components["schemas"]["WebhookEventType"][];
+        };
+        /** WebhookMessage */
+        WebhookMessage: {
+            /** Id */
+            id: string;
+            /** Eventtype */
+            eventType: string;
+            /** Eventid */
+            eventId: string | null;
+            /** Subject */
+            subject: string | null;
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+            /** Createdat */
+            createdAt: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "no_endpoints" | "pending" | "delivered" | "failed";
+            /** Deliveries */
+            deliveries: components["schemas"]["WebhookDelivery"][];
+        };
+        /** WebhookPublished */
+        WebhookPublished: {
+            /**
+             * Id
+             * @description the message id (the webhook-id header of its deliveries)
+             */
+            id: string;
+        };
+        /** WebhookQueued */
+        WebhookQueued: {
+            /**
+             * Queued
+             * @description deliveries queued
+             */
+            queued: number;
+        };
+        /** WebhookSecret */
+        WebhookSecret: {
+            /**
+             * Secret
+             * @description the new signing secret (whsec_...): shown only this once
+             */
+            secret: string;
+        };
+        /**
+         * WebhookSource
+         * @description A source as the API shows it (frontend/src/api/pending.ts WebhookSource): no secrets.
+         */
+        WebhookSource: {
+            /**
+             * Scheme
+             * @enum {string}
+             */
+            scheme: "standard-webhooks" | "stripe" | "github" | "slack" | "shopify" | "hmac";
+            /**
+             * Toleranceseconds
+             * @default 300
+             */
+            toleranceSeconds: number;
+            /**
+             * Eventtypepath
+             * @description Dotted path into the JSON body naming the event type, e.g. data.kind
+             */
+            eventTypePath?: string | null;
+            /**
+             * Targets
+             * @default []
+             */
+            targets: "analytics"[];
+            hmac?: components["schemas"]["HmacSettings"] | null;
+            /** Source */
+            source: string;
+            /** Secretcount */
+            secretCount: number;
+            /** Url */
+            url?: string | null;
+            /** Createdat */
+            createdAt: string;
+            /** Updatedat */
+            updatedAt: string;
         };
     };
     responses: never;
@@ -1152,9 +1521,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointPage"];
                 };
             };
             /** @description Validation Error */
@@ -1182,12 +1549,12 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
                 };
             };
             /** @description Validation Error */
@@ -1218,9 +1585,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Validation Error */
@@ -1245,8 +1610,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
-            200: {
+            /** @description Deleted; no body */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1286,9 +1651,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Validation Error */
@@ -1322,9 +1685,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookAttemptPage"];
                 };
             };
             /** @description Validation Error */
@@ -1354,12 +1715,12 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["WebhookQueued"];
                 };
             };
             /** @description Validation Error */
@@ -1394,9 +1755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookSecret"];
                 };
             };
             /** @description Validation Error */
@@ -1425,9 +1784,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookEventTypes"];
                 };
             };
             /** @description Validation Error */
@@ -1455,12 +1812,12 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["WebhookPublished"];
                 };
             };
             /** @description Validation Error */
@@ -1491,9 +1848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WebhookMessage"];
                 };
             };
             /** @description Validation Error */
@@ -1521,6 +1876,101 @@ export interface operations {
                 "application/json": components["schemas"]["Replay"] | null;
             };
         };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookQueued"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_all_webhooks_sources_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourcesPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_webhooks_sources__source__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutSource"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSource"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_webhooks_sources__source__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             200: {
