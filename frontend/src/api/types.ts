@@ -25,3 +25,21 @@ export type WebhookDelivery = Schemas["WebhookDelivery"];
 export type DeliveryStatus = Schemas["DeliveryStatus"];
 export type WebhookEventType = Schemas["WebhookEventType"];
 export type WebhookEventTypes = Schemas["WebhookEventTypes"];
+
+export type DocumentItem = Schemas["DocumentItem"];
+export type DocumentStatus = DocumentItem["status"];
+export type DocumentList = Schemas["DocumentList"];
+export type UploadCreated = Schemas["UploadCreated"];
+export type UploadForm = Schemas["UploadForm"];
+export type MarkdownDocumentCreated = Schemas["MarkdownDocumentCreated"];
+
+export type Citation = Schemas["Citation"];
+export type Answer = Schemas["Answer"];
+export type ConversationOut = Schemas["ConversationOut"];
+export type ConversationsPage = Schemas["ConversationsPage"];
+export type ConversationCreated = Schemas["ConversationCreated"];
+export type MessageOut = Schemas["MessageOut"];
+export type MessagesPage = Schemas["MessagesPage"];
+
+export type WebhookSource = Schemas["WebhookSource"];
+export type SourcesPage = Schemas["SourcesPage"];

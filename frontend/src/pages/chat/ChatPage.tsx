@@ -2,25 +2,27 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import { Link, useSearch } from "wouter";
 import { navigate } from "wouter/use-browser-location";
 import { del, get, post } from "../../api/client";
-import { asPage, type Answer, type ChatMessage, type Citation, type Conversation, type DocumentItem, type Page } from "../../api/pending";
+import type { Answer, Citation, ConversationCreated, ConversationsPage, DocumentItem, DocumentList, MessageOut, MessagesPage } from "../../api/types";
 import { Notice } from "../../components/Notice";
 import { asApiError, useResource } from "../../components/useResource";
 
+/** What a turn shows of an answer: a fresh one is an `Answer`; one from the history has no mode to show. */
+type TurnAnswer = Pick<Answer, "answer" | "citations">;
+
 interface Turn {
   question: string;
-  answer?: Answer;
+  answer?: TurnAnswer;
   pending?: boolean;
 }
 
-/** History as question/answer turns, whichever shape the messages route gives each message. */
-export function toTurns(messages: ChatMessage[]): Turn[] {
+/** The stored history (one message per user question and per assistant answer, oldest first) as turns. */
+export function toTurns(messages: MessageOut[]): Turn[] {
   const turns: Turn[] = [];
   for (const m of messages) {
-    if (m.question !== undefined && m.answer !== undefined) turns.push({ question: m.question, answer: { answer: m.answer, citations: m.citations ?? [], mode: "" } });
-    else if (m.role === "user") turns.push({ question: m.content ?? m.question ?? "" });
-    else if (m.role === "assistant") {
+    if (m.role === "user") turns.push({ question: m.content });
+    else {
       const last = turns[turns.length - 1];
-      const answer = { answer: m.content ?? m.answer ?? "", citations: m.citations ?? [], mode: "" };
+      const answer = { answer: m.content, citations: m.citations ?? [] };
       if (last && !last.answer) last.answer = answer;
       else turns.push({ question: "", answer });
     }
@@ -36,6 +38,7 @@ function CitationChip({ citation, documents }: { citation: Citation; documents: 
     const win = window.open("", "_blank");
     try {
       const doc = await get<DocumentItem>(`/documents/${encodeURIComponent(citation.documentId)}`);
+      if (!doc.downloadUrl) throw new Error(`${name} cannot be opened right now; try again.`);
       if (win) win.location.href = `${doc.downloadUrl}#page=${citation.page}`;
     } catch (e) {
       win?.close();
@@ -55,10 +58,10 @@ function CitationChip({ citation, documents }: { citation: Citation; documents: 
 export default function ChatPage({ conversationId }: { conversationId?: string }) {
   const search = useSearch();
   const preselected = new URLSearchParams(search).get("documents")?.split(",").filter(Boolean) ?? [];
-  const docs = useResource<Page<DocumentItem>>("chat-docs", (signal) => get<Page<DocumentItem> | DocumentItem[]>("/documents", { signal }).then(asPage));
-  const conversations = useResource<Page<Conversation>>("conversations", (signal) => get<Page<Conversation> | Conversation[]>("/conversations", { signal }).then(asPage));
+  const docs = useResource<DocumentList>("chat-docs", (signal) => get<DocumentList>("/documents", { signal }));
+  const conversations = useResource<ConversationsPage>("conversations", (signal) => get<ConversationsPage>("/conversations", { signal }));
   const history = useResource<Turn[]>(`history:${conversationId ?? ""}`, async (signal) =>
-    conversationId ? toTurns(asPage(await get<Page<ChatMessage> | ChatMessage[]>(`/conversations/${encodeURIComponent(conversationId)}/messages`, { signal })).items) : [],
+    conversationId ? toTurns((await get<MessagesPage>(`/conversations/${encodeURIComponent(conversationId)}/messages`, { signal })).items) : [],
   );
   const [turns, setTurns] = useState<Turn[]>([]);
   const [error, setError] = useState<Error | null>(null);
@@ -77,7 +80,7 @@ export default function ChatPage({ conversationId }: { conversationId?: string }
     const ids = new FormData(event.currentTarget).getAll("doc").map(String);
     if (!ids.length) return setError(new Error("Choose at least one ready document."));
     try {
-      const created = await post<{ conversationId: string }>("/conversations", { documentIds: ids });
+      const created = await post<ConversationCreated>("/conversations", { documentIds: ids });
       await conversations.reload();
       navigate(`/chat/${encodeURIComponent(created.conversationId)}`);
     } catch (e) {

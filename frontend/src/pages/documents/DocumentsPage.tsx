@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link } from "wouter";
 import { del, get, post } from "../../api/client";
 import { upload } from "../../api/http";
-import { asPage, type DocumentItem, type Page, type UploadCreated } from "../../api/pending";
+import type { DocumentItem, DocumentList, UploadCreated } from "../../api/types";
 import { bytes, dateTime } from "../../components/format";
 import { Notice } from "../../components/Notice";
 import { asApiError, useResource } from "../../components/useResource";
@@ -25,7 +25,7 @@ export function reasonText(reason: string | null | undefined): string {
 }
 
 export default function DocumentsPage() {
-  const docs = useResource<Page<DocumentItem>>("documents", (signal) => get<Page<DocumentItem> | DocumentItem[]>("/documents", { signal }).then(asPage));
+  const docs = useResource<DocumentList>("documents", (signal) => get<DocumentList>("/documents", { signal }));
   const [progress, setProgress] = useState<{ name: string; loaded: number; total: number } | null>(null);
   const [actionError, setActionError] = useState<Error | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);

@@ -1,6 +1,7 @@
 import { useDeferredValue, useMemo, useState, type FormEvent } from "react";
 import { navigate } from "wouter/use-browser-location";
 import { post } from "../../api/client";
+import type { MarkdownDocumentCreated } from "../../api/types";
 import { Notice } from "../../components/Notice";
 import { asApiError } from "../../components/useResource";
 import { renderPreview } from "./markdown";
@@ -20,7 +21,7 @@ export default function MarkdownPage() {
     setPending(true);
     setError(null);
     try {
-      await post<{ documentId: string }>("/documents/markdown", { title: title.trim() || "Untitled", markdown: text });
+      await post<MarkdownDocumentCreated>("/documents/markdown", { title: title.trim() || "Untitled", markdown: text });
       navigate("/documents");
     } catch (e) {
       setError(asApiError(e));

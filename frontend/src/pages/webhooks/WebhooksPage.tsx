@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from "react";
 import { del, get, patch, post } from "../../api/client";
-import { asPage, type Page, type WebhookSource } from "../../api/pending";
 import type {
   CreatedWebhookEndpoint,
+  SourcesPage,
   WebhookAttemptPage,
   WebhookEndpoint,
   WebhookEndpointPage,
@@ -185,7 +185,7 @@ function EndpointCard({ endpoint, onChanged, onError }: { endpoint: WebhookEndpo
 }
 
 function Sources() {
-  const sources = useResource<Page<WebhookSource>>("sources", (signal) => get<Page<WebhookSource> | WebhookSource[]>("/webhooks/sources", { signal }).then(asPage));
+  const sources = useResource<SourcesPage>("sources", (signal) => get<SourcesPage>("/webhooks/sources", { signal }));
   const [error, setError] = useState<Error | null>(null);
   async function remove(name: string) {
     try {
