@@ -74,6 +74,8 @@ export default function ChatPage({ conversationId }: { conversationId?: string }
   const documents = new Map((docs.data?.items ?? []).map((d) => [d.documentId, d]));
   const ready = (docs.data?.items ?? []).filter((d) => d.status === "READY");
   const pending = turns.some((t) => t.pending);
+  // Until this conversation's history has loaded, asking is held: the history replaces the turns shown.
+  const loadingHistory = history.loading;
 
   async function start(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -89,16 +91,20 @@ export default function ChatPage({ conversationId }: { conversationId?: string }
   }
 
   async function ask(text: string) {
-    if (!conversationId || !text.trim() || pending) return;
+    if (!conversationId || !text.trim() || pending || loadingHistory) return;
     lastQuestion.current = text;
     setError(null);
     setQuestion("");
     setTurns((t) => [...t, { question: text, pending: true }]);
     try {
       const answer = await post<Answer>(`/conversations/${encodeURIComponent(conversationId)}/messages`, { question: text });
-      setTurns((t) => t.map((turn, i) => (i === t.length - 1 ? { question: text, answer } : turn)));
+      setTurns((t) =>
+        t.some((turn) => turn.pending)
+          ? t.map((turn) => (turn.pending ? { question: text, answer } : turn))
+          : [...t, { question: text, answer }],
+      );
     } catch (e) {
-      setTurns((t) => t.slice(0, -1));
+      setTurns((t) => t.filter((turn) => !turn.pending));
       setQuestion(text);
       setError(asApiError(e));
     }
@@ -199,9 +205,9 @@ export default function ChatPage({ conversationId }: { conversationId?: string }
                 className="ask"
               >
                 <label htmlFor="question">Your question (Enter sends, Shift+Enter for a new line)</label>
-                <textarea id="question" value={question} onChange={(e) => setQuestion(e.target.value)} onKeyDown={onKey} rows={2} maxLength={2000} />
-                <button type="submit" disabled={pending || !question.trim()} aria-busy={pending}>
-                  {pending ? "Waiting for the answer…" : "Send"}
+                <textarea id="question" value={question} onChange={(e) => setQuestion(e.target.value)} onKeyDown={onKey} rows={2} maxLength={2000} disabled={loadingHistory} />
+                <button type="submit" disabled={pending || loadingHistory || !question.trim()} aria-busy={pending || loadingHistory}>
+                  {pending ? "Waiting for the answer…" : loadingHistory ? "Loading the conversation…" : "Send"}
                 </button>
               </form>
             </>
