@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import logic
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.parser.models import S3Model
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from models import IngestSettings
 
@@ -20,7 +22,8 @@ from stratus_shared.observability import logger, metrics, tracer
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@event_parser(model=S3Model)
+def handler(event: S3Model, context: LambdaContext) -> dict[str, Any]:
     settings = load_settings(IngestSettings)
     outcomes = [logic.ingest(settings, bucket, key, version) for bucket, key, version in logic.records(event)]
     return {"outcomes": outcomes}

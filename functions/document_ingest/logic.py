@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import unquote, unquote_plus
 
 import dal
+from aws_lambda_powertools.utilities.parser.models import S3Model
 from models import IndexRequest, IngestSettings
 
 from stratus_shared import documents, pdf_text
@@ -71,18 +71,12 @@ def ingest(settings: IngestSettings, bucket: str, key: str, version_id: str | No
     return "queued"
 
 
-def records(event: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+def records(event: S3Model) -> list[tuple[str, str, str | None]]:
     """(bucket, key, version) of each ObjectCreated record (keys arrive form-encoded)."""
     found = []
-    for record in event.get("Records", []):
-        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
+    for record in event.Records:
+        created = record.s3.object
+        if created is None or not record.eventName.startswith("ObjectCreated"):
             continue
-        s3 = record.get("s3", {})
-        found.append(
-            (
-                s3.get("bucket", {}).get("name", ""),
-                unquote_plus(s3.get("object", {}).get("key", "")),
-                s3.get("object", {}).get("versionId"),
-            )
-        )
+        found.append((record.s3.bucket.name, unquote_plus(created.key), created.versionId))
     return found

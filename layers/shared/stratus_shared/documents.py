@@ -372,10 +372,24 @@ def _finish(
             TransactItems=[{"Update": update}, webhooks.outbox_put(config.outbox_table_name, outbox)]
         )
     except ClientError as exc:
-        if _conditional_failed(exc):
+        if not _conditional_failed(exc):
+            raise
+        if not _only_the_event_existed(exc):
             return False
-        raise
+        # This very event was published before (the same upload refused twice): the status still ends.
+        try:
+            _dynamodb().update_item(**update)
+        except ClientError as again:
+            if _conditional_failed(again):
+                return False
+            raise
     return True
+
+
+def _only_the_event_existed(exc: ClientError) -> bool:
+    """A cancelled transaction whose status update would have passed and whose outbox put did not."""
+    reasons = [reason.get("Code", "None") for reason in exc.response.get("CancellationReasons", [])]
+    return len(reasons) == 2 and reasons[0] in {"None", None} and reasons[1] == "ConditionalCheckFailed"
 
 
 def mark_ready(doc: Document, *, pages: int, image_only_pages: int, chunks: int) -> bool:

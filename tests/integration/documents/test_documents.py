@@ -204,3 +204,11 @@ def test_another_user_gets_404_on_every_route_and_finds_nothing(
 
 def test_an_id_that_is_not_a_document_id_is_a_404(stack: StackHarness) -> None:
     assert call(stack, "GET", "/documents/..%2F..%2Fetc")[0] == 404
+
+
+def test_the_same_upload_refused_twice_ends_failed_both_times(stack: StackHarness) -> None:
+    document_id = put_pdf(stack, b"first: not a pdf")
+    ingest(stack, document_id)
+    put_pdf(stack, b"second: still not a pdf", document_id=document_id)  # the presigned POST used again
+    ingest(stack, document_id)
+    assert call(stack, "GET", f"/documents/{document_id}")[1]["status"] == "FAILED"
